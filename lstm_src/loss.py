@@ -1,0 +1,101 @@
+r"""The loss and its gradient at the output layer (seed 001 §3.1–3.2).
+
+The course's loss sums the cross-entropy over time and averages it over the
+batch of m examples:
+
+.. math:: J = -\frac{1}{m} \sum_{t=1}^{T_x} \sum_{i=1}^{m} \sum_{k=1}^{n_y} y_{k,i}^{\langle t\rangle} \log \hat y_{k,i}^{\langle t\rangle}
+
+Defined in the chapter "The output layer: softmax and cross-entropy".
+"""
+import numpy as np
+
+from .validation import as_float_array, check_shape
+
+__all__ = ["cross_entropy", "cross_entropy_grad_y_hat", "softmax_cross_entropy_backward"]
+
+_TINY = np.finfo(np.float64).tiny
+
+
+def _check_pair(y_hat, y):
+    y_hat = as_float_array("y_hat", y_hat)
+    y = as_float_array("y", y)
+    if y_hat.ndim not in (2, 3):
+        raise ValueError(
+            "y_hat must be a 2-D array (n_y, m) or a 3-D array (n_y, m, T_x); "
+            f"got a {y_hat.ndim}-D array of shape {y_hat.shape}"
+        )
+    labels = ("n_y", "m", "T_x")[: y_hat.ndim]
+    check_shape("y_hat", y_hat, (None,) * y_hat.ndim, labels)
+    check_shape("y", y, y_hat.shape, labels)
+    return y_hat, y
+
+
+def cross_entropy(y_hat, y):
+    r"""Cross-entropy summed over time and classes, averaged over the batch.
+
+    .. math:: J = -\frac{1}{m} \sum_t \sum_i \sum_k y_{k,i}^{\langle t\rangle} \log \hat y_{k,i}^{\langle t\rangle}
+
+    Only the entries with :math:`y > 0` contribute, and :math:`\hat y` is
+    floored at the smallest positive float, so J is finite even when a
+    softmax output has underflowed to 0.
+
+    Parameters
+    ----------
+    y_hat : ndarray (n_y, m, T_x) or (n_y, m)
+        Predicted probabilities; each column sums to 1.
+    y : ndarray, same shape as ``y_hat``
+        One-hot labels.
+
+    Returns
+    -------
+    J : float
+    """
+    y_hat, y = _check_pair(y_hat, y)
+    m = y.shape[1]
+    logs = np.log(np.maximum(y_hat, _TINY), where=y > 0, out=np.zeros_like(y_hat))
+    return float(-np.sum(y * logs) / m)
+
+
+def cross_entropy_grad_y_hat(y_hat, y):
+    r"""Gradient of :func:`cross_entropy` with respect to :math:`\hat y` (seed 001 §3.1).
+
+    .. math:: \frac{\partial J}{\partial \hat y_{k,i}^{\langle t\rangle}} = -\frac{1}{m}\,\frac{y_{k,i}^{\langle t\rangle}}{\hat y_{k,i}^{\langle t\rangle}}
+
+    (Seed 001 prints this as a two-row matrix of y over ŷ with the minus sign
+    and the 1/m missing; the book's numerical check catches both.)
+
+    Parameters
+    ----------
+    y_hat, y : ndarray (n_y, m) or (n_y, m, T_x)
+
+    Returns
+    -------
+    dy_hat : ndarray, same shape as ``y_hat``
+    """
+    y_hat, y = _check_pair(y_hat, y)
+    m = y.shape[1]
+    return -(y / np.maximum(y_hat, _TINY)) / m
+
+
+def softmax_cross_entropy_backward(y_hat, y):
+    r"""Gradient of J with respect to the logits :math:`z_y` (seed 001 §3.1–3.2).
+
+    Multiplying :math:`\partial J/\partial\hat y` by the softmax Jacobian
+    :math:`\mathrm{diag}(\hat y) - \hat y\hat y^\top` collapses, because each
+    column of y sums to 1, to
+
+    .. math:: \frac{\partial J}{\partial z_y^{\langle t\rangle}} = \frac{1}{m}\left(\hat y^{\langle t\rangle} - y^{\langle t\rangle}\right)
+
+    Parameters
+    ----------
+    y_hat : ndarray (n_y, m) or (n_y, m, T_x)
+        Softmax outputs.
+    y : ndarray, same shape
+        One-hot labels.
+
+    Returns
+    -------
+    dz_y : ndarray, same shape as ``y_hat``
+    """
+    y_hat, y = _check_pair(y_hat, y)
+    return (y_hat - y) / y.shape[1]

@@ -1,0 +1,94 @@
+"""Input checks shared by every public function of :mod:`lstm_src`.
+
+Every check runs before any arithmetic and raises :class:`ValueError` with a
+message that says what was expected and what came, for example::
+
+    ValueError: x must be a 3-D array of shape (n_x, m, T_x) = (3, m, T_x); got shape (3, 4)
+"""
+import numpy as np
+
+__all__ = ["as_float_array", "check_shape", "check_params"]
+
+
+def as_float_array(name, value):
+    """Return ``value`` as a floating-point ndarray, or raise ValueError.
+
+    Integer and boolean arrays are converted to float64; float arrays keep
+    their dtype. Anything numpy cannot read as a real array is refused.
+    """
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # pragma: no cover - numpy raises many kinds
+        raise ValueError(f"{name} must be a numeric array; got {type(value).__name__}") from exc
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise ValueError(f"{name} must be a numeric array; got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise ValueError(f"{name} must be real; got dtype {arr.dtype}")
+    if not np.issubdtype(arr.dtype, np.floating):
+        arr = arr.astype(np.float64)
+    return arr
+
+
+def _fmt(spec):
+    return "(" + ", ".join(str(s) for s in spec) + (",)" if len(spec) == 1 else ")")
+
+
+def check_shape(name, arr, spec, labels):
+    """Check that ``arr`` has ``len(spec)`` axes and the sizes ``spec`` asks for.
+
+    Parameters
+    ----------
+    name : str
+        How the message names the array, e.g. ``"x"``.
+    arr : ndarray
+    spec : tuple of (int or None)
+        The expected size of each axis; ``None`` means any size >= 1.
+    labels : tuple of str
+        The symbolic name of each axis, e.g. ``("n_x", "m", "T_x")``.
+
+    Returns
+    -------
+    ndarray
+        ``arr`` itself, so a check can be written inline.
+    """
+    symbolic = _fmt(labels)
+    concrete = _fmt([s if s is not None else lab for s, lab in zip(spec, labels)])
+    expected = symbolic if symbolic == concrete else f"{symbolic} = {concrete}"
+    if arr.ndim != len(spec):
+        raise ValueError(
+            f"{name} must be a {len(spec)}-D array of shape {expected}; "
+            f"got a {arr.ndim}-D array of shape {arr.shape}"
+        )
+    for size, want in zip(arr.shape, spec):
+        if size == 0 or (want is not None and size != want):
+            raise ValueError(f"{name} must have shape {expected}; got shape {arr.shape}")
+    return arr
+
+
+def check_params(params, shapes):
+    """Check a parameter dict against ``shapes`` and return float copies.
+
+    Parameters
+    ----------
+    params : dict
+        Name -> array.
+    shapes : dict
+        Name -> (spec, labels), as taken by :func:`check_shape`.
+
+    Returns
+    -------
+    dict
+        The same names, each as a float ndarray (no copy when already float).
+    """
+    if not isinstance(params, dict):
+        raise ValueError(f"params must be a dict of arrays; got {type(params).__name__}")
+    missing = [k for k in shapes if k not in params]
+    if missing:
+        raise ValueError(
+            f"params is missing {', '.join(missing)}; expected keys {', '.join(shapes)}, "
+            f"got {', '.join(sorted(params)) or 'none'}"
+        )
+    out = {}
+    for key, (spec, labels) in shapes.items():
+        out[key] = check_shape(key, as_float_array(key, params[key]), spec, labels)
+    return out
