@@ -154,10 +154,13 @@ def hidden_state(c, gamma_o):
 
 
 def _cell_forward(xt, a_prev, c_prev, p):
-    gamma_f = sigmoid(affine_forward(p["W_fa"], p["W_fx"], p["b_f"], a_prev, xt))  # eq.1-2
-    gamma_u = sigmoid(affine_forward(p["W_ua"], p["W_ux"], p["b_u"], a_prev, xt))  # eq.3-4
-    gamma_o = sigmoid(affine_forward(p["W_oa"], p["W_ox"], p["b_o"], a_prev, xt))  # eq.5-6
-    c_tilde = tanh(affine_forward(p["W_ca"], p["W_cx"], p["b_c"], a_prev, xt))  # eq.7-8
+    def z(g):  # eq.1, 3, 5, 7: the pre-activation of gate g
+        return affine_forward(p[f"W_{g}a"], p[f"W_{g}x"], p[f"b_{g}"], a_prev, xt)
+
+    gamma_f = sigmoid(z("f"))  # eq.2
+    gamma_u = sigmoid(z("u"))  # eq.4
+    gamma_o = sigmoid(z("o"))  # eq.6
+    c_tilde = tanh(z("c"))  # eq.8
     c = cell_state(gamma_f, c_prev, gamma_u, c_tilde)  # eq.9
     a = hidden_state(c, gamma_o)  # eq.10
     y_hat = output_layer_forward(p["W_ya"], p["b_y"], a)  # eq.11-12
