@@ -10,6 +10,12 @@ import numpy as np
 __all__ = ["sigmoid", "tanh", "softmax", "log_softmax", "sigmoid_backward", "tanh_backward"]
 
 
+def _as_float(z):
+    """z as an array of floats: float inputs keep their precision, others become float64."""
+    z = np.asarray(z)
+    return z if np.issubdtype(z.dtype, np.floating) else z.astype(np.float64)
+
+
 def sigmoid(z):
     r"""Logistic sigmoid, :math:`\sigma(z) = 1 / (1 + e^{-z})`, element-wise.
 
@@ -25,7 +31,7 @@ def sigmoid(z):
     -------
     ndarray, same shape as ``z``, entries in [0, 1]
     """
-    z = np.asarray(z, dtype=float)
+    z = _as_float(z)
     e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
@@ -41,12 +47,12 @@ def tanh(z):
     -------
     ndarray, same shape as ``z``, entries in [-1, 1]
     """
-    return np.tanh(np.asarray(z, dtype=float))
+    return np.tanh(_as_float(z))
 
 
 def _shift_by_max(z, axis):
     """z - max(z) along axis, every entry <= 0 and finite (floored at the most negative float)."""
-    z = np.asarray(z, dtype=float)
+    z = _as_float(z)
     with np.errstate(over="ignore"):  # only when z spans more than the float range
         shifted = z - np.max(z, axis=axis, keepdims=True)
     return np.maximum(shifted, np.finfo(shifted.dtype).min)

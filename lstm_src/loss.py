@@ -49,11 +49,12 @@ def cross_entropy(y_hat, y):
     Returns
     -------
     J : float
+        A numpy scalar of the inputs' precision (float64 unless given more).
     """
     y_hat, y = _check_pair(y_hat, y)
     m = y.shape[1]
     logs = np.log(np.maximum(y_hat, _TINY), where=y > 0, out=np.zeros_like(y_hat))
-    return float(-np.sum(y * logs) / m)
+    return -np.sum(y * logs) / m
 
 
 def cross_entropy_grad_y_hat(y_hat, y):

@@ -238,11 +238,12 @@ def lstm_forward(x, a0, params):
     n_a = a0.shape[0]
     p = _check_params(params, n_x, n_a)
     n_y = p["W_ya"].shape[1]
+    dtype = np.result_type(x, a0, *p.values())  # float64, or more if the caller asks
 
-    a = np.zeros((n_a, m, T_x))
-    c = np.zeros((n_a, m, T_x))
-    y_hat = np.zeros((n_y, m, T_x))
-    a_t, c_t = a0, np.zeros((n_a, m))
+    a = np.zeros((n_a, m, T_x), dtype)
+    c = np.zeros((n_a, m, T_x), dtype)
+    y_hat = np.zeros((n_y, m, T_x), dtype)
+    a_t, c_t = a0, np.zeros((n_a, m), dtype)
     steps = []
     for t in range(T_x):
         a_t, c_t, y_hat[:, :, t], cache = _cell_forward(x[:, :, t], a_t, c_t, p)
@@ -482,9 +483,10 @@ def lstm_backward(y, caches):
     y = check_shape("y", as_float_array("y", y), (n_y, m, T_x), ("n_y", "m", "T_x"))
 
     grads = {"d" + name: np.zeros_like(p[name]) for name in PARAM_NAMES}
-    grads["dx"] = np.zeros((n_x, m, T_x))
-    da_next = np.zeros((n_a, m))
-    dc_next = np.zeros((n_a, m))
+    dtype = steps[0]["a"].dtype
+    grads["dx"] = np.zeros((n_x, m, T_x), dtype)
+    da_next = np.zeros((n_a, m), dtype)
+    dc_next = np.zeros((n_a, m), dtype)
     for t in reversed(range(T_x)):
         k = steps[t]
         dz_y = softmax_cross_entropy_backward(k["y_hat"], y[:, :, t])  # §3.1-3.2

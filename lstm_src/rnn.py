@@ -125,8 +125,9 @@ def rnn_forward(x, a0, params):
     n_x, m, T_x = x.shape
     a0 = check_shape("a0", as_float_array("a0", a0), (None, m), ("n_a", "m"))
     p = _check_params(params, n_x, a0.shape[0])
-    a = np.zeros((a0.shape[0], m, T_x))
-    y_hat = np.zeros((p["W_ya"].shape[1], m, T_x))
+    dtype = np.result_type(x, a0, *p.values())
+    a = np.zeros((a0.shape[0], m, T_x), dtype)
+    y_hat = np.zeros((p["W_ya"].shape[1], m, T_x), dtype)
     a_t, steps = a0, []
     for t in range(T_x):
         a_t, y_hat[:, :, t], cache = _cell_forward(x[:, :, t], a_t, p)
@@ -187,8 +188,9 @@ def rnn_backward(y, caches):
     n_x, n_y, T_x = steps[0]["x"].shape[0], steps[0]["y_hat"].shape[0], len(steps)
     y = check_shape("y", as_float_array("y", y), (n_y, m, T_x), ("n_y", "m", "T_x"))
     grads = {"d" + name: np.zeros_like(p[name]) for name in PARAM_NAMES}
-    grads["dx"] = np.zeros((n_x, m, T_x))
-    da_next = np.zeros((n_a, m))
+    dtype = steps[0]["a"].dtype
+    grads["dx"] = np.zeros((n_x, m, T_x), dtype)
+    da_next = np.zeros((n_a, m), dtype)
     for t in reversed(range(T_x)):
         k = steps[t]
         dz_y = softmax_cross_entropy_backward(k["y_hat"], y[:, :, t])

@@ -1,8 +1,15 @@
 """Shared helpers for the tests: random models and data in the book's layout."""
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from lstm_src import lstm, rnn
+
+# The same examples on every run, so CI never fails on a draw a developer never saw;
+# HYPOTHESIS_PROFILE=explore draws new ones.
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def random_problem(module, n_x, n_a, n_y, m, T_x, seed=0):

@@ -67,6 +67,17 @@ def test_gradient_check_fails_on_a_wrong_gradient(lstm_problem, monkeypatch):
     assert errors["dW_ya"] <= TOL  # the output layer does not go through a gate
 
 
+def test_float64_reference_is_too_coarse_for_tiny_gradients():
+    """Why the check uses an extended-precision reference: here dW_ua is about 5e-7 while J is
+    about 3, and a float64 finite difference misses it by more than 1e-7 relative."""
+    if np.finfo(np.longdouble).eps >= np.finfo(np.float64).eps:
+        pytest.skip("numpy.longdouble is float64 on this platform")
+    params, x, a0, y = random_problem(lstm, 4, 1, 2, 1, 3, seed=41)
+    args = (lstm.lstm_forward, lstm.lstm_backward, x, a0, y, params)
+    assert check_model_gradients(*args, reference_dtype=np.float64)["dW_ua"] > TOL
+    assert check_model_gradients(*args)["dW_ua"] < 1e-9
+
+
 def test_batch_loss_is_an_average(lstm_problem):
     """Gradients of the batch are the mean of each example's gradients (J averages over m)."""
     params, x, a0, y = lstm_problem

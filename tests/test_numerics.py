@@ -68,3 +68,14 @@ def test_models_stay_finite_on_huge_inputs(module, forward):
     backward = lstm.lstm_backward if module is lstm else rnn.rnn_backward
     grads = backward(y, out[-1])
     assert all(np.all(np.isfinite(g)) for g in grads.values())
+
+
+def test_precision_is_kept():
+    """Float inputs keep their precision end to end (the gradient check relies on it)."""
+    params = {k: v.astype(np.longdouble) for k, v in lstm.init_params(2, 3, 2, seed=0).items()}
+    x = np.ones((2, 1, 2), np.longdouble)
+    a, y_hat, c, caches = lstm.lstm_forward(x, np.zeros((3, 1), np.longdouble), params)
+    assert a.dtype == y_hat.dtype == c.dtype == np.longdouble
+    assert cross_entropy(y_hat, np.ones_like(y_hat) / 2).dtype == np.longdouble
+    assert lstm.lstm_backward(np.eye(2)[:, [[0, 1]]], caches)["dW_fa"].dtype == np.longdouble
+    assert act.sigmoid(np.array([1, 2])).dtype == np.float64  # integers become float64
