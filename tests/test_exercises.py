@@ -1,0 +1,352 @@
+"""The graded exercises (exercises/): masters, student notebooks, feedback, grading, the HTML.
+
+Most checks run otter's own test files in-process against namespaces built from
+the masters' solutions (and from realistic wrong answers); a few run the real
+thing: one otter run per grading command call, one Jupyter Book build.
+"""
+import contextlib
+import html
+import io
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import nbformat
+import numpy as np
+import pytest
+from otter.test_files import ExceptionTestFile
+
+from lstm_src import feedback, lstm
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+EX = ROOT / "exercises"
+sys.path.insert(0, str(EX))
+import build  # noqa: E402  (exercises/build.py)
+
+STEMS = [p.stem for p in build.masters()]
+
+
+def master_parts(stem):
+    """(setup code, [(function name, solution source without markers)]) from a master."""
+    nb = nbformat.read(EX / "masters" / f"{stem}.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    setup, sols, inside = code[0].source, [], False
+    for c in nb.cells:
+        if c.cell_type == "raw" and c.source.strip() in ("# BEGIN SOLUTION", "# END SOLUTION"):
+            inside = c.source.strip() == "# BEGIN SOLUTION"
+        elif inside:
+            src = "\n".join(l for l in c.source.splitlines() if l.strip() not in ("# BEGIN SOLUTION", "# END SOLUTION"))
+            sols.append((re.match(r"def (\w+)", src).group(1), src))
+    return setup, sols
+
+
+def namespace(stem, **wrong):
+    """Run the master's setup and solutions; ``wrong`` replaces some functions by other code."""
+    setup, sols = master_parts(stem)
+    ns = {"__name__": "__main__"}
+    for src in [setup] + [wrong.get(name, src) for name, src in sols]:
+        exec(compile(src, stem, "exec"), ns)
+    return ns
+
+
+@pytest.fixture(scope="session")
+def assigned(tmp_path_factory):
+    """otter assign (without running tests) of every master: {stem: (student dir, autograder tests dir)}."""
+    out = {}
+    for master in build.masters():
+        tmp = tmp_path_factory.mktemp(master.stem)
+        student, zip_path = build.assign(master, tmp, run_tests=False)
+        with zipfile.ZipFile(zip_path) as z:
+            z.extractall(tmp / "ag")
+        out[master.stem] = (student, tmp / "ag" / "tests", zip_path)
+    return out
+
+
+def grade(tests_dir, ns):
+    """{question: (score, possible, feedback text)} from otter's test files (hidden ones included)."""
+    out = {}
+    for path in sorted(tests_dir.glob("q*.py")):
+        tf = ExceptionTestFile.from_file(str(path))
+        tf.run(ns)
+        out[tf.name] = (tf.score, tf.possible, "\n".join(r.message for r in tf.test_case_results))
+    return out
+
+
+# ------------------------------------------------------------------ generation
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_committed_student_notebook_matches_master(stem, assigned):
+    student = assigned[stem][0]
+    assert build._same_tree(student, EX / stem), (
+        f"exercises/{stem}/ is out of date with exercises/masters/{stem}.ipynb: run python exercises/build.py {stem}")
+
+
+def test_assignments_have_4_to_8_questions_with_public_and_hidden_tests(assigned):
+    for stem, (student, ag_tests, _) in assigned.items():
+        public = sorted(p.name for p in (student / "tests").glob("q*.py"))
+        assert 4 <= len(public) <= 8, stem
+        assert public == sorted(p.name for p in ag_tests.glob("q*.py"))
+        for name in public:
+            text = (ag_tests / name).read_text()
+            assert "hidden=True" in text and "hidden=False" in text, f"{stem}/{name}"
+            assert "hidden=True" not in (student / "tests" / name).read_text()
+            assert "assert" not in text or "feedback" in text  # tests call lstm_src.feedback, never compare stored outputs
+
+
+# ------------------------------------------------------------------ scores
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_master_scores_full_marks(stem, assigned):
+    results = grade(assigned[stem][1], namespace(stem))
+    for q, (score, possible, text) in results.items():
+        assert score == possible > 0, f"{stem} {q}: {score}/{possible}\n{text}"
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_blank_student_notebook_runs_and_scores_zero(stem, assigned, tmp_path, monkeypatch):
+    """Execute every cell of the committed student notebook (grader.check cells included)."""
+    shutil.copytree(EX / stem, tmp_path / stem)
+    monkeypatch.chdir(tmp_path / stem)
+    nb = nbformat.read(f"{stem}.ipynb", as_version=4)
+    ns = {"__name__": "__main__"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                exec(compile(cell.source, f"{stem} cell {cell.id}", "exec"), ns)
+    assert ns["grader"].check("q1").grade == 0
+    results = grade(assigned[stem][1], ns)
+    assert all(score == 0 for score, _, _ in results.values()), results
+    assert all("returned None: finish the function" in text for _, _, text in results.values())
+
+
+# ------------------------------------------------------------------ wrong answers
+
+WRONG = [
+    # (assignment, question, function, wrong code, words the feedback must contain)
+    ("01_matrix_calculus", "q4", "linear_map_gradients",
+     "def linear_map_gradients(dz, W, a):\n    return dz @ a.T, W @ dz",
+     ["expected shape", "transpose"]),
+    ("01_matrix_calculus", "q1", "dot_gradient", "def dot_gradient(a, b):\n    return b, b",
+     ["is a row (numerator layout)"]),
+    ("01_matrix_calculus", "q2", "elementwise_jacobian",
+     "def elementwise_jacobian(z):\n    return np.diag((1 / (1 + np.exp(-z))).ravel())", ["σ′(z) = σ(z)(1 − σ(z))"]),
+    ("01_matrix_calculus", "q3", "hadamard_jacobians",
+     "def hadamard_jacobians(u, v):\n    return np.diag(u.ravel()), np.diag(v.ravel())", ["swapped"]),
+    ("01_matrix_calculus", "q5", "finite_difference_jacobian",
+     "def finite_difference_jacobian(f, x, h=1e-5):\n"
+     "    x = np.array(x, dtype=float); f0 = np.ravel(f(x)); J = np.zeros((f0.size, x.size))\n"
+     "    for j in range(x.size):\n"
+     "        e = np.zeros_like(x); e.flat[j] = h; J[:, j] = (np.ravel(f(x + e)) - f0) / h\n"
+     "    return J", ["centred"]),
+    ("02_lstm_forward", "q3", "gates",
+     "def gates(xt, a_prev, params):\n"
+     "    z = lambda g: params[f'W_{g}a'].T @ a_prev + params[f'W_{g}x'].T @ xt + params[f'b_{g}']\n"
+     "    return sigmoid(z('u')), sigmoid(z('f')), sigmoid(z('o')), np.tanh(z('c'))",
+     ["gamma_f equals the right gamma_u", "two gates are swapped"]),
+    ("02_lstm_forward", "q3", "gates",
+     "def gates(xt, a_prev, params):\n"
+     "    z = lambda g: params[f'W_{g}a'] @ a_prev + params[f'W_{g}x'].T @ xt + params[f'b_{g}']\n"
+     "    return sigmoid(z('f')), sigmoid(z('u')), sigmoid(z('o')), np.tanh(z('c'))",
+     ["revisit Γ_f = σ(W_faᵀa"]),
+    ("02_lstm_forward", "q4", "cell_update",
+     "def cell_update(gamma_f, gamma_u, gamma_o, c_tilde, c_prev):\n"
+     "    c = gamma_u * c_tilde + gamma_f * c_prev\n    return c, c * gamma_o", ["missing the tanh", "eq.10"]),
+    ("02_lstm_forward", "q4", "cell_update",
+     "def cell_update(gamma_f, gamma_u, gamma_o, c_tilde, c_prev):\n"
+     "    c = gamma_f * c_tilde + gamma_u * c_prev\n    return c, np.tanh(c) * gamma_o", ["swapped", "eq.9"]),
+    ("02_lstm_forward", "q2", "softmax",
+     "def softmax(z):\n    e = np.exp(z - z.max(axis=1, keepdims=True))\n    return e / e.sum(axis=1, keepdims=True)",
+     ["must sum to 1 (axis=0)"]),
+    ("02_lstm_forward", "q6", "sequence_forward",
+     "def sequence_forward(x, a0, params):\n"
+     "    outs = [cell_forward(x[:, :, t], a0, np.zeros_like(a0), params) for t in range(x.shape[2])]\n"
+     "    return tuple(np.stack([o[i] for o in outs], axis=-1) for i in (0, 2, 1))",
+     ["right at step 1 but off from step 2"]),
+    ("03_lstm_backward", "q1", "softmax_ce_grad", "def softmax_ce_grad(y_hat, y):\n    return y_hat - y",
+     ["times the right answer", "averages over the batch"]),
+    ("03_lstm_backward", "q2", "sigmoid_gate_grads",  # missing σ′
+     "def sigmoid_gate_grads(dgamma, gamma, a_prev, xt):\n"
+     "    dz = dgamma\n    return dz, a_prev @ dz.T, xt @ dz.T, dz.sum(axis=1, keepdims=True)", ["σ′", "Γ∘(1−Γ)"]),
+    ("03_lstm_backward", "q4", "sigmoid_gate_grads",  # ... and the cell's feedback names the sigmoid gates
+     "def sigmoid_gate_grads(dgamma, gamma, a_prev, xt):\n"
+     "    dz = dgamma\n    return dz, a_prev @ dz.T, xt @ dz.T, dz.sum(axis=1, keepdims=True)",
+     ["all three sigmoid gates (f, u, o) are off while the candidate's are right", "σ′"]),
+    ("03_lstm_backward", "q2", "sigmoid_gate_grads",  # missing transpose
+     "def sigmoid_gate_grads(dgamma, gamma, a_prev, xt):\n"
+     "    dz = dgamma * gamma * (1 - gamma)\n    return dz, dz @ a_prev.T, dz @ xt.T, dz.sum(axis=1, keepdims=True)",
+     ["dW_a is the transpose of the right answer"]),
+    ("03_lstm_backward", "q4", "cell_backward",  # one gate wrong: names it and what to revisit
+     "_right = cell_backward\n"
+     "def cell_backward(da, dc_next, cache):\n"
+     "    k = dict(cache); k['c_prev'] = cache['c']\n    g = _right(da, dc_next, k)\n"
+     "    g['dc_prev'] = _right(da, dc_next, cache)['dc_prev']\n    return g",
+     ["dW_fa, dW_fx, db_f are off while the u, o, c gradients are right", "revisit ∂Γ_f/∂z_f"]),
+    ("03_lstm_backward", "q4", "cell_backward",  # two gates swapped
+     "_right = cell_backward\n"
+     "def cell_backward(da, dc_next, cache):\n    g = _right(da, dc_next, cache)\n"
+     "    return {k.replace('_f', '_X').replace('_u', '_f').replace('_X', '_u'): v for k, v in g.items()}",
+     ["gates f and u are swapped"]),
+    ("03_lstm_backward", "q4", "cell_backward",  # the t+1 component of dc dropped
+     "_right = cell_backward\n"
+     "def cell_backward(da, dc_next, cache):\n    return _right(da, 0 * dc_next, cache)",
+     ["dropped the t+1 component"]),
+    ("03_lstm_backward", "q5", "lstm_backward",  # the t+1 component of da dropped
+     "def lstm_backward(y, caches):\n    steps, p = caches['steps'], caches['params']\n"
+     "    g = {'d' + n: np.zeros_like(v) for n, v in p.items()}\n"
+     "    g['dx'] = np.zeros((steps[0]['x'].shape[0],) + y.shape[1:]); dc_next = 0 * steps[0]['a']\n"
+     "    for t in reversed(range(len(steps))):\n        k = steps[t]; dz_y = softmax_ce_grad(k['y_hat'], y[:, :, t])\n"
+     "        g['dW_ya'] += k['a'] @ dz_y.T; g['db_y'] += dz_y.sum(axis=1, keepdims=True)\n"
+     "        s = cell_backward(p['W_ya'] @ dz_y, dc_next, k)\n"
+     "        for n in s:\n            if n[:3] in ('dW_', 'db_'): g[n] += s[n]\n"
+     "        g['dx'][:, :, t] = s['dx']; dc_next = s['dc_prev']; g['da0'] = s['da_prev']\n    return g",
+     ["right for a single time step but off over several", "t+1 component"]),
+    ("03_lstm_backward", "q6", "gradient_check",
+     "def gradient_check(forward, backward, x, a0, y, params, name, h=1e-5):\n"
+     "    return 0.0", ["for a backward pass whose dW_ox is 10% too large"]),
+    ("04_rnn_bptt", "q2", "rnn_step_backward",
+     "def rnn_step_backward(da, cache):\n    p = cache['params']; dz = da\n"
+     "    return {'dW_aa': cache['a_prev'] @ dz.T, 'dW_ax': cache['x'] @ dz.T, 'db_a': dz.sum(axis=1, keepdims=True),"
+     " 'da_prev': p['W_aa'] @ dz, 'dx': p['W_ax'] @ dz}", ["missing the tanh′ factor"]),
+    ("04_rnn_bptt", "q3", "rnn_bptt",  # summing over the batch instead of averaging
+     "_right = rnn_bptt\n"
+     "def rnn_bptt(y, caches):\n    return {k: v * y.shape[1] for k, v in _right(y, caches).items()}",
+     ["every gradient is m = ", "averages over the batch"]),
+    ("04_rnn_bptt", "q3", "rnn_bptt",  # the t+1 component forgotten
+     "def rnn_bptt(y, caches):\n    steps, p = caches['steps'], caches['params']; m = y.shape[1]\n"
+     "    g = {'d' + n: np.zeros_like(v) for n, v in p.items()}\n"
+     "    g['dx'] = np.zeros((steps[0]['x'].shape[0], m, len(steps)))\n"
+     "    for t in reversed(range(len(steps))):\n        k = steps[t]; dz_y = (k['y_hat'] - y[:, :, t]) / m\n"
+     "        g['dW_ya'] += k['a'] @ dz_y.T; g['db_y'] += dz_y.sum(axis=1, keepdims=True)\n"
+     "        s = rnn_step_backward(p['W_ya'] @ dz_y, k)\n"
+     "        for n in ('dW_aa', 'dW_ax', 'db_a'): g[n] += s[n]\n"
+     "        g['dx'][:, :, t] = s['dx']; g['da0'] = s['da_prev']\n    return g",
+     ["right for a single time step but off over several", "t+1 component"]),
+    ("04_rnn_bptt", "q4", "hidden_jacobian",
+     "def hidden_jacobian(a, W_aa):\n    return (1 - a * a) * W_aa", ["W_aaᵀ"]),
+]
+
+
+@pytest.mark.parametrize("stem, q, fn, code, words", WRONG, ids=[f"{w[0][:2]}-{w[1]}-{i}" for i, w in enumerate(WRONG)])
+def test_wrong_answer_loses_points_with_the_right_diagnostic(stem, q, fn, code, words, assigned):
+    ns = namespace(stem)
+    exec(compile(code, "wrong", "exec"), ns)
+    score, possible, text = grade(assigned[stem][1], ns)[q]
+    assert score < possible, f"{stem} {q}: a wrong {fn} kept full marks"
+    for w in words:
+        assert w in text, f"{stem} {q}: feedback lacks {w!r}:\n{text}"
+
+
+def test_hidden_tests_go_beyond_public_ones(assigned):
+    """A sigmoid that overflows passes the public test and fails the hidden one."""
+    ns = namespace("02_lstm_forward")
+    exec("def sigmoid(z):\n    return 1 / (1 + np.exp(-z))", ns)
+    score, possible, text = grade(assigned["02_lstm_forward"][1], ns)["q1"]
+    assert 0 < score < possible and "overflowed" in text, text
+
+
+def test_feedback_says_expected_and_received_shape():
+    with pytest.raises(AssertionError, match=r"dW: expected shape \(3, 4\), got \(4, 3\).*transpose"):
+        feedback.check_array("dW", np.zeros((4, 3)), np.ones((3, 4)))
+    with pytest.raises(AssertionError, match=r"db: expected shape \(4, 1\), got \(4, 5\).*sums δz over the batch"):
+        feedback.check_array("db", np.zeros((4, 5)), np.ones((4, 1)))
+    feedback.check_array("same", np.ones((2, 2)), np.ones((2, 2)))
+
+
+def test_gradient_feedback_names_the_gate_and_what_to_revisit():
+    """The issue's example: only the forget gate's gradients are off."""
+    rng = np.random.default_rng(0)
+    want = {f"d{n}": rng.normal(size=(2, 3)) for n in lstm.PARAM_NAMES[:-2]}
+    got = {**want, "dW_fa": 2 * want["dW_fa"], "db_f": want["db_f"] + 1}
+    with pytest.raises(AssertionError) as err:
+        feedback.check_grads(got, want)
+    msg = str(err.value)
+    assert msg.startswith("dW_fa, db_f are off while the u, o, c gradients are right")
+    assert "revisit ∂Γ_f/∂z_f" in msg and "eq.2" in msg
+
+
+# ------------------------------------------------------------------ the grading command
+
+
+def solved_notebook(stem, kernel_name):
+    """The committed student notebook with the master's solutions typed in, on a foreign kernel name."""
+    nb = nbformat.read(EX / stem / f"{stem}.ipynb", as_version=4)
+    answers = [c for c in nb.cells if "otter_answer_cell" in c.metadata.get("tags", [])]
+    for cell, (_, src) in zip(answers, master_parts(stem)[1], strict=True):
+        cell.source = src
+    nb.metadata.kernelspec = {"name": kernel_name, "display_name": "Student env", "language": "python"}
+    return nb
+
+
+def test_grade_command(tmp_path, assigned):
+    """Full marks for a solved notebook on a foreign kernel name; an infinite loop scores 0, no hang."""
+    stem = "01_matrix_calculus"
+    zip_path = assigned[stem][2]
+    (tmp_path / "good").mkdir()
+    (tmp_path / "bad").mkdir()
+    nbformat.write(solved_notebook(stem, "conda-env-student-py"), tmp_path / "good" / "alice.ipynb")
+    loop = nbformat.read(EX / stem / f"{stem}.ipynb", as_version=4)
+    loop.cells.insert(2, nbformat.v4.new_code_cell("while True:\n    pass"))
+    nbformat.write(loop, tmp_path / "bad" / "bob.ipynb")
+    runs = {
+        name: subprocess.Popen(
+            [sys.executable, str(EX / "grade.py"), str(tmp_path / name), "--autograder", str(zip_path),
+             "--timeout", str(timeout), "--output", str(tmp_path / f"{name}.csv")],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for name, timeout in (("good", 90), ("bad", 4))
+    }
+    for name, proc in runs.items():  # both run at once
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0, out
+    good = json.loads((tmp_path / "good.json").read_text())
+    assert len(good) == 1 and good[0]["status"] == "ok", good
+    assert good[0]["total"] == good[0]["possible"] == 15, good
+    header = (tmp_path / "good.csv").read_text().splitlines()[0]
+    assert header == "submission,assignment,q1,q2,q3,q4,q5,total,possible,status,message"
+    bad = json.loads((tmp_path / "bad.json").read_text())
+    assert bad[0]["status"] == "timeout" and bad[0]["total"] == 0 and "within 4.0 s" in bad[0]["message"], bad
+
+
+# ------------------------------------------------------------------ the book
+
+
+def test_toc_lists_student_notebooks_not_masters():
+    toc = (ROOT / "_toc.yml").read_text()
+    assert 'caption: "Graded exercises"' in toc
+    for stem in STEMS:
+        assert f"file: exercises/{stem}/{stem}" in toc
+    assert "masters" not in toc
+
+
+def _text_of(page):
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+
+
+def test_built_html_has_no_solution_and_no_hidden_test(tmp_path):
+    """Build the exercise pages with the book's _config.yml; no outputs, solutions or hidden tests in them."""
+    toc = tmp_path / "_toc.yml"
+    toc.write_text("format: jb-book\nroot: exercises/{0}/{0}\nchapters:\n".format(STEMS[0])
+                   + "".join(f"  - file: exercises/{s}/{s}\n" for s in STEMS[1:]))
+    jb = pathlib.Path(sys.executable).with_name("jupyter-book")
+    proc = subprocess.run([str(jb), "build", str(ROOT), "--toc", str(toc), "--path-output", str(tmp_path),
+                           "-W", "-n", "--keep-going"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    for stem in STEMS:
+        page = tmp_path / "_build" / "html" / "exercises" / stem / f"{stem}.html"
+        raw, text = page.read_text(encoding="utf-8"), _text_of(page)
+        assert 'class="cell_output' not in raw, f"{stem}: the page was executed"
+        assert f"mybinder.org/v2/gh/" in raw and f"exercises/{stem}/{stem}.ipynb" in raw, f"{stem}: no Binder button"
+        setup, sols = master_parts(stem)
+        for name, src in sols:
+            assert f"def {name}(" in text  # the prompt is there, so the search below can see code
+            body = [l.strip() for l in src.splitlines()[1:] if len(l.strip()) > 12 and '"""' not in l]
+            leaked = [l for l in body if l in text]
+            assert not leaked, f"{stem}: solution lines in the HTML: {leaked}"
+        for marker in ("BEGIN SOLUTION", "# HIDDEN", "_hidden(", "hidden=True", "seeds=range(2,"):
+            assert marker not in text, f"{stem}: {marker!r} in the HTML"
