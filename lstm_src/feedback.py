@@ -395,8 +395,9 @@ def check_sequence_forward(fn, seeds=(0, 1), T_x=None):
             if msg and np.shape(g) == w.shape:
                 steps = [t + 1 for t in range(w.shape[2]) if _diagnose(label, np.asarray(g)[:, :, t], w[:, :, t])]
                 if steps[0] > 1:
-                    _fail(f"{label} is right at step 1 but off from step {steps[0]} on: pass a⟨t⟩ and c⟨t⟩ "
-                          "on to the next step (and start from c⟨0⟩ = 0)")
+                    _fail(f"{label} is right at step 1 but off from step {steps[0]} on: check what carries "
+                          "over between steps: pass a⟨t⟩ and c⟨t⟩ on to the next step, and check the term "
+                          "Γ_f∘c⟨t−1⟩ of eq.9 (it is zero at step 1, where c⟨0⟩ = 0)")
                 _fail(f"{label} is off at steps {steps}: revisit the cell (eq.1–12) and the initial c⟨0⟩ = 0")
             if msg:
                 _fail(msg + f" (shape (n, m, T_x) with n = {w.shape[0]}, m = {w.shape[1]}, T_x = {w.shape[2]})")
