@@ -8,7 +8,8 @@
 For each master ``exercises/masters/NN_name.ipynb`` this runs ``otter assign``
 in a temporary directory, then
 
-* copies the student notebook and its public tests to ``exercises/NN_name/``
+* copies the student notebook (otter's init cell moved under the title) and
+  its public tests to ``exercises/NN_name/``
   (committed: Binder users open them from there; ``grader.check`` reads
   ``tests/``), with the cell ids made deterministic so that a rebuild of an
   unchanged master changes nothing;
@@ -59,6 +60,9 @@ def assign(master, out_dir, run_tests=True, quiet=True):
     (zip_path,) = (dist / "autograder").glob("*.zip")
     nb_path = student / master.name
     nb = nbformat.read(nb_path, as_version=4)
+    # otter puts its init cell first; under the title it reads better (and the page keeps its title)
+    if nb.cells[0].source.startswith("# Initialize Otter") and nb.cells[1].cell_type == "markdown":
+        nb.cells[0], nb.cells[1] = nb.cells[1], nb.cells[0]
     for i, cell in enumerate(nb.cells):
         cell.id = f"{master.stem[:2]}-s{i:02d}"
     nbformat.write(nb, nb_path)
