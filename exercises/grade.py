@@ -20,6 +20,7 @@ them). For each one this script
 """
 import argparse
 import csv
+import importlib.util
 import json
 import os
 import pathlib
@@ -70,9 +71,9 @@ def autograders(zip_dir=AUTOGRADER_DIR):
     zips = sorted(pathlib.Path(zip_dir).glob("*.zip"))
     if not zips and pathlib.Path(zip_dir) == AUTOGRADER_DIR:
         print("no autograder zips yet: building them from exercises/masters/ ...", file=sys.stderr)
-        sys.path.insert(0, str(HERE))
-        import build
-
+        spec = importlib.util.spec_from_file_location("exercises_build", HERE / "build.py")
+        build = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(build)
         build.build(run_tests=False)
         zips = sorted(AUTOGRADER_DIR.glob("*.zip"))
     return {assignment_of_zip(z): z for z in zips}
