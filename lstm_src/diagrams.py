@@ -126,6 +126,7 @@ def draw_lstm_cell(ax=None, direction="forward", highlight=(), title=None):
         raise ValueError(f"highlight takes names from {', '.join(NODES)}; got {', '.join(unknown)}")
 
     import matplotlib.pyplot as plt
+    from matplotlib import patheffects
     from matplotlib.patches import Circle, FancyBboxPatch
 
     if ax is None:
@@ -138,7 +139,10 @@ def draw_lstm_cell(ax=None, direction="forward", highlight=(), title=None):
         pts = points if direction == "forward" else points[::-1]
         color, width = (red, 2.8) if on else (grey, 1.4)
         xs, ys = zip(*pts)
-        ax.plot(xs[:-1], ys[:-1], color=color, lw=width, solid_capstyle="round", zorder=1 + on)
+        # a -> softmax crosses the c line without meeting it: a white halo shows the gap
+        halo = [patheffects.withStroke(linewidth=width + 5, foreground="white")] if (src, dst) == ("a", "softmax") else None
+        ax.plot(xs[:-1], ys[:-1], color=color, lw=width, solid_capstyle="butt", zorder=1.5 + on,
+                path_effects=halo)
         ax.annotate("", xy=pts[-1], xytext=pts[-2], zorder=1 + on,
                     arrowprops=dict(arrowstyle="-|>", color=color, lw=width, shrinkA=0, shrinkB=0,
                                     mutation_scale=14))

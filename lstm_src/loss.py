@@ -92,11 +92,25 @@ def softmax_cross_entropy_backward(y_hat, y):
     y_hat : ndarray (n_y, m) or (n_y, m, T_x)
         Softmax outputs.
     y : ndarray, same shape
-        One-hot labels.
+        One-hot labels (or any columns that sum to 1, such as probabilities).
 
     Returns
     -------
     dz_y : ndarray, same shape as ``y_hat``
+
+    Raises
+    ------
+    ValueError
+        If a column of ``y`` does not sum to 1: the simplification to
+        :math:`\hat y - y` uses that sum, so for such labels it would be wrong.
+        (To leave a step out of the loss, give it y = y_hat, whose gradient is 0.)
     """
     y_hat, y = _check_pair(y_hat, y)
+    sums = np.sum(y, axis=0)
+    if not np.allclose(sums, 1.0):
+        bad = sums[~np.isclose(sums, 1.0)]
+        raise ValueError(
+            "each column of y must sum to 1 (one-hot labels); "
+            f"got {bad.size} column(s) summing to e.g. {bad.flat[0]:g}"
+        )
     return (y_hat - y) / y.shape[1]

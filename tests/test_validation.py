@@ -85,3 +85,15 @@ def test_checks_come_before_arithmetic(good, monkeypatch):
     params["W_ya"] = np.zeros((4, 2, 1))
     with pytest.raises(ValueError, match="W_ya must be a 2-D array"):
         lstm.lstm_forward(x, a0, params)
+
+
+def test_labels_whose_columns_do_not_sum_to_one(good):
+    """(y_hat - y)/m is the gradient only for labels that sum to 1; others are refused."""
+    params, x, a0, y = good
+    caches = lstm.lstm_forward(x, a0, params)[-1]
+    y_zero = y.copy()
+    y_zero[:, :, 0] = 0.0
+    with pytest.raises(ValueError, match=r"each column of y must sum to 1 \(one-hot labels\); got 2 column\(s\) summing to e.g. 0"):
+        lstm.lstm_backward(y_zero, caches)
+    with pytest.raises(ValueError, match="each column of y must sum to 1"):
+        rnn.rnn_backward(2 * y[:, :1], rnn.rnn_forward(x[:, :1], a0[:, :1], rnn.init_params(3, 4, 2))[-1])
