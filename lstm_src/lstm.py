@@ -33,7 +33,7 @@ from .layers import (
     output_layer_forward,
 )
 from .loss import softmax_cross_entropy_backward
-from .validation import as_float_array, check_params, check_shape
+from .validation import as_float_array, check_caches, check_params, check_shape
 
 __all__ = [
     "GATES",
@@ -474,13 +474,8 @@ def lstm_backward(y, caches):
         ``"d" + name`` for every parameter name, with the parameter's shape,
         ``"dx"`` (n_x, m, T_x) and ``"da0"`` (n_a, m).
     """
-    if not isinstance(caches, dict) or "steps" not in caches or "params" not in caches:
-        raise ValueError("caches must be the dict returned by lstm_forward; "
-                         f"got {type(caches).__name__}")
-    steps, p = caches["steps"], caches["params"]
-    n_a, m = steps[0]["a"].shape
-    n_x, n_y, T_x = steps[0]["x"].shape[0], steps[0]["y_hat"].shape[0], len(steps)
-    y = check_shape("y", as_float_array("y", y), (n_y, m, T_x), ("n_y", "m", "T_x"))
+    steps, p, y = check_caches(caches, y, "lstm_forward")
+    (n_x, m), n_a, T_x = steps[0]["x"].shape, steps[0]["a"].shape[0], len(steps)
 
     grads = {"d" + name: np.zeros_like(p[name]) for name in PARAM_NAMES}
     dtype = steps[0]["a"].dtype

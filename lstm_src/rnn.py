@@ -20,7 +20,7 @@ from .layers import (
     output_layer_forward,
 )
 from .loss import softmax_cross_entropy_backward
-from .validation import as_float_array, check_params, check_shape
+from .validation import as_float_array, check_caches, check_params, check_shape
 
 __all__ = [
     "PARAM_NAMES", "param_shapes", "init_params",
@@ -180,13 +180,8 @@ def rnn_backward(y, caches):
         ``dW_aa, dW_ax, db_a, dW_ya, db_y`` (each of its parameter's shape),
         ``dx`` (n_x, m, T_x), ``da0`` (n_a, m).
     """
-    if not isinstance(caches, dict) or "steps" not in caches or "params" not in caches:
-        raise ValueError("caches must be the dict returned by rnn_forward; "
-                         f"got {type(caches).__name__}")
-    steps, p = caches["steps"], caches["params"]
-    n_a, m = steps[0]["a"].shape
-    n_x, n_y, T_x = steps[0]["x"].shape[0], steps[0]["y_hat"].shape[0], len(steps)
-    y = check_shape("y", as_float_array("y", y), (n_y, m, T_x), ("n_y", "m", "T_x"))
+    steps, p, y = check_caches(caches, y, "rnn_forward")
+    (n_x, m), n_a, T_x = steps[0]["x"].shape, steps[0]["a"].shape[0], len(steps)
     grads = {"d" + name: np.zeros_like(p[name]) for name in PARAM_NAMES}
     dtype = steps[0]["a"].dtype
     grads["dx"] = np.zeros((n_x, m, T_x), dtype)

@@ -7,7 +7,7 @@ message that says what was expected and what came, for example::
 """
 import numpy as np
 
-__all__ = ["as_float_array", "check_shape", "check_params"]
+__all__ = ["as_float_array", "check_shape", "check_params", "check_caches"]
 
 
 def as_float_array(name, value):
@@ -92,3 +92,29 @@ def check_params(params, shapes):
     for key, (spec, labels) in shapes.items():
         out[key] = check_shape(key, as_float_array(key, params[key]), spec, labels)
     return out
+
+
+def check_caches(caches, y, producer):
+    """Check the caches of a sequence's forward pass and the labels that go with them.
+
+    Parameters
+    ----------
+    caches : dict
+        ``{"steps": [...], "params": {...}}`` as returned by ``producer``.
+    y : array (n_y, m, T_x)
+        Labels; n_y, m and T_x must match the forward pass.
+    producer : str
+        The forward function's name, for the message.
+
+    Returns
+    -------
+    steps : list of dict
+    params : dict
+    y : ndarray (n_y, m, T_x), float
+    """
+    if not isinstance(caches, dict) or "steps" not in caches or "params" not in caches:
+        raise ValueError(f"caches must be the dict returned by {producer}; got {type(caches).__name__}")
+    steps = caches["steps"]
+    n_y, m = steps[0]["y_hat"].shape
+    y = check_shape("y", as_float_array("y", y), (n_y, m, len(steps)), ("n_y", "m", "T_x"))
+    return steps, caches["params"], y
