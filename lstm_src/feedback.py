@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 
 from . import activations, lstm, rnn
-from .gradcheck import rel_error
+from .gradcheck import random_problem, rel_error
 from .loss import softmax_cross_entropy_backward
 
 __all__ = [
@@ -57,16 +57,7 @@ def random_sizes(seed):
 
 def _problem(module, seed, **override):
     """Random parameters (non-zero biases), x (n_x, m, T_x), a0 (n_a, m) and one-hot y."""
-    s = {**random_sizes(seed), **override}
-    rng = np.random.default_rng(1000 + seed)
-    params = module.init_params(s["n_x"], s["n_a"], s["n_y"], seed=seed)
-    for name in params:
-        if name.startswith("b_"):
-            params[name] = rng.normal(0.0, 0.5, params[name].shape)
-    x = rng.normal(size=(s["n_x"], s["m"], s["T_x"]))
-    a0 = rng.normal(0.0, 0.5, size=(s["n_a"], s["m"]))
-    y = np.eye(s["n_y"])[:, rng.integers(0, s["n_y"], size=(s["m"], s["T_x"]))]
-    return params, x, a0, y
+    return random_problem(module, **{**random_sizes(seed), **override}, seed=1000 + seed)
 
 
 def _call(fn, name, *args, strict=False):

@@ -21,7 +21,7 @@ import numpy as np
 from .loss import cross_entropy
 from .validation import as_float_array
 
-__all__ = ["numerical_gradient", "numerical_jacobian", "rel_error", "check_model_gradients"]
+__all__ = ["numerical_gradient", "numerical_jacobian", "rel_error", "random_problem", "check_model_gradients"]
 
 # order -> (weight of f(x + k h) - f(x - k h) for k = 1, 2, ...; denominator in units of h; default h).
 # Pairing the terms makes the estimate exactly 0 where f does not depend on x.
@@ -132,6 +132,46 @@ def rel_error(a, b):
     if a.size == 0:
         return 0.0
     return float(np.max(np.abs(a - b)) / max(1e-12, float(np.max(np.abs(a) + np.abs(b)))))
+
+
+def random_problem(module, n_x, n_a, n_y, m, T_x, seed=0, bias_scale=0.5):
+    r"""A random model and data to check gradients on.
+
+    ``module.init_params`` starts every bias at zero, which would leave a
+    bias's effect on the forward pass untested; here they are drawn too.
+    Used by the book's chapters, the tests and the exercises' feedback.
+
+    Parameters
+    ----------
+    module : module
+        :mod:`lstm_src.lstm` or :mod:`lstm_src.rnn` (anything with ``init_params``).
+    n_x, n_a, n_y, m, T_x : int
+    seed : int
+        Seeds both the parameters and the data.
+    bias_scale : float
+        Standard deviation of the biases.
+
+    Returns
+    -------
+    params : dict
+        From ``module.init_params(n_x, n_a, n_y, seed)``, biases
+        :math:`\mathcal N(0, \text{bias\_scale}^2)`.
+    x : ndarray (n_x, m, T_x)
+        :math:`\mathcal N(0, 1)` entries.
+    a0 : ndarray (n_a, m)
+        :math:`\mathcal N(0, 0.25)` entries.
+    y : ndarray (n_y, m, T_x)
+        One-hot labels of random classes.
+    """
+    rng = np.random.default_rng(seed)
+    params = module.init_params(n_x, n_a, n_y, seed=seed)
+    for name in params:
+        if name.startswith("b_"):
+            params[name] = rng.normal(0.0, bias_scale, params[name].shape)
+    x = rng.normal(size=(n_x, m, T_x))
+    a0 = rng.normal(0.0, 0.5, size=(n_a, m))
+    y = np.eye(n_y)[:, rng.integers(0, n_y, size=(m, T_x))]
+    return params, x, a0, y
 
 
 def check_model_gradients(forward, backward, x, a0, y, params, h=None, order=4,

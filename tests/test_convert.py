@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from lstm_src import convert, lstm
 from lstm_src.activations import sigmoid, softmax
-from conftest import random_problem
+from lstm_src.gradcheck import random_problem
 
 sizes = st.integers(min_value=1, max_value=5)
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from lstm_src import lstm, rnn
 from lstm_src.gradcheck import check_model_gradients
-from conftest import random_problem
+from lstm_src.gradcheck import random_problem
 
 TOL = 1e-7
 MODELS = {
@@ -87,3 +87,14 @@ def test_batch_loss_is_an_average(lstm_problem):
              for i in range(m)]
     for name in params:
         assert np.allclose(whole["d" + name], sum(p["d" + name] for p in parts) / m)
+
+
+@pytest.mark.parametrize("kind", sorted(MODELS))
+def test_random_problem(kind):
+    module = MODELS[kind][0]
+    params, x, a0, y = random_problem(module, 2, 3, 4, 5, 6, seed=3)
+    assert x.shape == (2, 5, 6) and a0.shape == (3, 5) and y.shape == (4, 5, 6)
+    assert np.all(y.sum(axis=0) == 1) and set(np.unique(y)) == {0.0, 1.0}
+    assert all(np.all(v != 0) for k, v in params.items() if k.startswith("b_")), "biases must be drawn"
+    again = random_problem(module, 2, 3, 4, 5, 6, seed=3)
+    assert all(np.array_equal(params[k], again[0][k]) for k in params) and np.array_equal(x, again[1])

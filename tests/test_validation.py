@@ -4,7 +4,7 @@ import pytest
 
 from lstm_src import layers, lstm, rnn
 from lstm_src.loss import cross_entropy
-from conftest import random_problem
+from lstm_src.gradcheck import random_problem
 
 
 @pytest.fixture
