@@ -205,8 +205,8 @@ def lstm_cell_forward(xt, a_prev, c_prev, params):
     return _cell_forward(xt, a_prev, c_prev, p)
 
 
-def lstm_forward(x, a0, params):
-    r"""Run the LSTM over a whole sequence; the initial cell state is zero.
+def lstm_forward(x, a0, params, c0=None):
+    r"""Run the LSTM over a whole sequence, from the states a0 and c0 (zeros by default).
 
     Applies :func:`lstm_cell_forward` (eq.1–eq.12) at t = 1, ..., T_x, each
     step taking the a and c of the one before.
@@ -216,6 +216,9 @@ def lstm_forward(x, a0, params):
     x : ndarray (n_x, m, T_x)
     a0 : ndarray (n_a, m)
     params : dict, as from :func:`init_params`
+    c0 : ndarray (n_a, m), optional
+        Initial cell state; zeros when omitted. Training on long texts passes
+        the last cell state of one window as ``c0`` of the next.
 
     Returns
     -------
@@ -243,7 +246,11 @@ def lstm_forward(x, a0, params):
     a = np.zeros((n_a, m, T_x), dtype)
     c = np.zeros((n_a, m, T_x), dtype)
     y_hat = np.zeros((n_y, m, T_x), dtype)
-    a_t, c_t = a0, np.zeros((n_a, m), dtype)
+    if c0 is None:
+        c_t = np.zeros((n_a, m), dtype)
+    else:
+        c_t = check_shape("c0", as_float_array("c0", c0), (n_a, m), ("n_a", "m"))
+    a_t = a0
     steps = []
     for t in range(T_x):
         a_t, c_t, y_hat[:, :, t], cache = _cell_forward(x[:, :, t], a_t, c_t, p)

@@ -98,3 +98,18 @@ def test_random_problem(kind):
     assert all(np.all(v != 0) for k, v in params.items() if k.startswith("b_")), "biases must be drawn"
     again = random_problem(module, 2, 3, 4, 5, 6, seed=3)
     assert all(np.array_equal(params[k], again[0][k]) for k in params) and np.array_equal(x, again[1])
+
+
+def test_lstm_gradients_hold_from_a_nonzero_initial_cell_state():
+    """With c0 given (as when a long text is cut into windows), every gradient still matches."""
+    params, x, a0, y = random_problem(lstm, 3, 4, 3, 2, 3, seed=5)
+    c0 = np.random.default_rng(5).normal(size=(4, 2))
+
+    def forward(x, a0, params):
+        return lstm.lstm_forward(x, a0, params, c0=c0)
+
+    errors = check_model_gradients(forward, lstm.lstm_backward, x, a0, y, params)
+    assert max(errors.values()) <= TOL, errors
+    _, _, c_zero, _ = lstm.lstm_forward(x, a0, params)
+    _, _, c_given, _ = forward(x, a0, params)
+    assert not np.allclose(c_zero[:, :, 0], c_given[:, :, 0])

@@ -97,3 +97,9 @@ def test_labels_whose_columns_do_not_sum_to_one(good):
         lstm.lstm_backward(y_zero, caches)
     with pytest.raises(ValueError, match="each column of y must sum to 1"):
         rnn.rnn_backward(2 * y[:, :1], rnn.rnn_forward(x[:, :1], a0[:, :1], rnn.init_params(3, 4, 2))[-1])
+
+
+def test_c0_with_the_wrong_shape(good):
+    params, x, a0, _ = good
+    with pytest.raises(ValueError, match=r"c0 must have shape \(n_a, m\) = \(4, 2\); got shape \(4, 3\)"):
+        lstm.lstm_forward(x, a0, params, c0=np.zeros((4, 3)))
