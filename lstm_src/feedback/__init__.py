@@ -1,0 +1,73 @@
+r"""Diagnostic feedback for the graded exercises in ``exercises/``.
+
+Every ``check_*`` function runs a student's function on several random
+shapes (the sizes n_x, n_a, n_y and m all differ, so a missing transpose
+cannot hide), compares the result with this package's reference, and raises
+:class:`AssertionError` with a message that says *what* is wrong: which
+output, expected versus received shape, which gradients are off and which
+gate or equation to revisit, and the usual slips it recognises (a transpose,
+a factor m, a sign, two gates swapped, the t+1 component dropped). The otter
+test files of the exercises call these functions, so they stay one line long.
+
+``seeds`` chooses the random problems: public tests use a couple, hidden
+tests more, plus edge cases (m = 1, T_x = 1, extreme logits).
+
+Modules: :mod:`._common` (the shared machinery), then one module per
+assignment: :mod:`.matrix_calculus`, :mod:`.lstm_forward`,
+:mod:`.lstm_backward`, :mod:`.rnn_bptt`.
+"""
+from ._common import GATE_HINTS, TOL, check_array, check_grads, check_grads_ok, random_sizes
+from .lstm_backward import (
+                            check_candidate_grads,
+                            check_cell_backward,
+                            check_gradient_check,
+                            check_lstm_backward,
+                            check_sigmoid_gate_grads,
+                            check_softmax_ce_grad,
+)
+from .lstm_forward import (
+                            check_cell_forward,
+                            check_cell_update,
+                            check_gates,
+                            check_sequence_forward,
+                            check_sigmoid,
+                            check_softmax,
+)
+from .matrix_calculus import (
+                            check_dot_gradient,
+                            check_elementwise_jacobian,
+                            check_finite_difference_jacobian,
+                            check_hadamard_jacobians,
+                            check_linear_map_gradients,
+)
+from .rnn_bptt import check_hidden_jacobian, check_rnn_bptt, check_rnn_step, check_rnn_step_backward
+
+__all__ = [
+                            "GATE_HINTS",
+                            "TOL",
+                            "check_array",
+                            "check_candidate_grads",
+                            "check_cell_backward",
+                            "check_cell_forward",
+                            "check_cell_update",
+                            "check_dot_gradient",
+                            "check_elementwise_jacobian",
+                            "check_finite_difference_jacobian",
+                            "check_gates",
+                            "check_gradient_check",
+                            "check_grads",
+                            "check_grads_ok",
+                            "check_hadamard_jacobians",
+                            "check_hidden_jacobian",
+                            "check_linear_map_gradients",
+                            "check_lstm_backward",
+                            "check_rnn_bptt",
+                            "check_rnn_step",
+                            "check_rnn_step_backward",
+                            "check_sequence_forward",
+                            "check_sigmoid",
+                            "check_sigmoid_gate_grads",
+                            "check_softmax",
+                            "check_softmax_ce_grad",
+                            "random_sizes",
+]
