@@ -14,7 +14,10 @@ in a temporary directory, then
   ``tests/``), with the cell ids made deterministic so that a rebuild of an
   unchanged master changes nothing;
 * copies the autograder zip (solutions and hidden tests; NOT committed) to
-  ``exercises/autograder/NN_name.zip``, for ``exercises/grade.py``.
+  ``exercises/autograder/NN_name.zip``, for ``exercises/grade.py`` and for
+  Gradescope: otter's own format, plus ``files/lstm_src/`` (otter copies
+  ``files/`` next to the submission, where the tests import lstm_src.feedback
+  from) and numpy in its ``environment.yml``.
 
 Unless ``--no-run-tests`` is given, otter assign also executes the solutions
 notebook and fails when it does not pass every test.
@@ -27,12 +30,16 @@ import pathlib
 import shutil
 import sys
 import tempfile
+import zipfile
 
 import nbformat
 
 HERE = pathlib.Path(__file__).resolve().parent
 MASTERS = HERE / "masters"
 AUTOGRADER = HERE / "autograder"
+PACKAGE = HERE.parent / "lstm_src"
+#: What the Gradescope image installs besides otter (numpy as in requirements.txt).
+EXTRA_PIP = ["numpy>=1.26,<3"]
 
 
 def masters(names=()):
@@ -58,6 +65,7 @@ def assign(master, out_dir, run_tests=True, quiet=True):
         otter_assign(str(master), str(dist), no_pdfs=True, no_run_tests=not run_tests)
     student = dist / "student"
     (zip_path,) = (dist / "autograder").glob("*.zip")
+    add_package(zip_path)
     nb_path = student / master.name
     nb = nbformat.read(nb_path, as_version=4)
     # otter puts its init cell first; under the title it reads better (and the page keeps its title)
@@ -67,6 +75,25 @@ def assign(master, out_dir, run_tests=True, quiet=True):
         cell.id = f"{master.stem[:2]}-s{i:02d}"
     nbformat.write(nb, nb_path)
     return student, zip_path
+
+
+def add_package(zip_path, package=PACKAGE):
+    """Make the zip a complete Gradescope autograder: lstm_src under files/, numpy in the env."""
+    import yaml
+
+    with zipfile.ZipFile(zip_path) as z:
+        entries = {n: z.read(n) for n in z.namelist()}
+    env = yaml.safe_load(entries["environment.yml"])
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict) and "pip" in dep:
+            dep["pip"] += [r for r in EXTRA_PIP if r not in dep["pip"]]
+    entries["environment.yml"] = yaml.safe_dump(env, sort_keys=False).encode()
+    for src in sorted(package.rglob("*.py")):
+        if "__pycache__" not in src.parts:
+            entries[f"files/lstm_src/{src.relative_to(package).as_posix()}"] = src.read_bytes()
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
 
 
 def _same_tree(a, b):

@@ -1,37 +1,47 @@
-"""Grade student submissions on this machine: otter run, one submission at a time, with a time limit.
+"""Grade student submissions on this machine, each in a sandbox, several at once.
 
-    python exercises/grade.py SUBMISSION_OR_FOLDER [...] [--timeout 300] [--output grades.csv]
+    python exercises/grade.py SUBMISSION_OR_FOLDER [...] [--jobs N] [--timeout 300]
+        [--call-timeout 10] [--cell-timeout 60] [--output grades.csv]
 
 A submission is a student's ``.ipynb`` (a folder is searched recursively for
-them). For each one this script
+them). Each is matched to the autograder zip of its assignment (from the
+notebook's metadata; ``exercises/autograder/NN_name.zip``, built by
+``exercises/build.py`` when missing, or ``--autograder``) and graded by two
+processes (see exercises/README.md, "How grading is protected"):
 
-1. resets the notebook's kernel to ``python3`` in a temporary copy (a student's
-   own kernel name, e.g. from Binder or a conda env, would otherwise make
-   ``otter run`` fail with "No such kernel");
-2. finds the autograder zip of its assignment from the notebook's metadata
-   (``exercises/autograder/NN_name.zip``, built by ``exercises/build.py``; built
-   now if missing), or uses ``--autograder``;
-3. runs ``otter run`` in a subprocess and kills it, with its kernel, after
-   ``--timeout`` seconds: an infinite loop scores 0 with a message instead of
-   hanging the grading;
-4. writes one row per submission, with every question's score, to
-   ``--output`` (CSV) and the same name with ``.json`` (scores plus the
-   feedback of every question).
+* the notebook's code cells run in a bubblewrap sandbox: read-only system, no
+  project folder, no autograder, no network, a throw-away tmpfs, and an
+  lstm_src whose functions that compute what the assignment asks are tripwires;
+* the autograder's otter test files run in a clean process here, calling the
+  student's functions through a pipe, one forked child per question, with a
+  time limit per call (``--call-timeout``) and per cell (``--cell-timeout``),
+  and ``--timeout`` seconds for the whole submission.
+
+It writes one row per submission to ``--output`` (CSV: every question's score,
+total, possible, status, message, flags) and the same name with ``.json``
+(plus each question's feedback, the cells that failed and the flags: what the
+grading saw, e.g. "q5 called lstm_src.lstm.lstm_backward", "patched
+lstm_src.feedback.check_array", "tried to write to /…").
 """
 import argparse
 import csv
 import importlib.util
 import json
+import multiprocessing
 import os
 import pathlib
-import signal
-import subprocess
+import re
 import sys
 import tempfile
+import time
 import zipfile
 
 HERE = pathlib.Path(__file__).resolve().parent
 AUTOGRADER_DIR = HERE / "autograder"
+if str(HERE) not in sys.path:  # grading/ lives next to this script
+    sys.path.insert(0, str(HERE))
+
+from grading import checker, policy  # noqa: E402
 
 
 def find_submissions(paths):
@@ -53,17 +63,16 @@ def assignment_of_zip(zip_path):
         return json.loads(z.read("otter_config.json")).get("assignment_name")
 
 
-def questions_of_zip(zip_path):
-    """{question name: points possible} from the zip's test files."""
-    from otter.test_files import ExceptionTestFile
-
-    out = {}
-    with zipfile.ZipFile(zip_path) as z, tempfile.TemporaryDirectory() as tmp:
-        for name in sorted(n for n in z.namelist() if n.startswith("tests/") and n.endswith(".py")):
-            path = z.extract(name, tmp)
-            tf = ExceptionTestFile.from_file(path)
-            out[tf.name] = tf.possible
-    return out
+def stem_of(zip_path, assignment):
+    """The assignment's stem (``03_lstm_backward``), which chooses the forbidden functions."""
+    stem = pathlib.Path(zip_path).stem
+    if stem in policy.FORBIDDEN:
+        return stem
+    number = re.search(r"(\d\d)", str(assignment) or "")
+    for known in policy.FORBIDDEN:
+        if number and known.startswith(number.group(1) + "_"):
+            return known
+    return stem
 
 
 def autograders(zip_dir=AUTOGRADER_DIR):
@@ -79,119 +88,156 @@ def autograders(zip_dir=AUTOGRADER_DIR):
     return {assignment_of_zip(z): z for z in zips}
 
 
-def reset_kernel(nb):
-    """Point the notebook at the standard python3 kernel, whatever the student's machine called it."""
-    nb.setdefault("metadata", {})["kernelspec"] = {
-        "name": "python3", "display_name": "Python 3", "language": "python"}
-    return nb
-
-
-def _descendants(pid):
+def read_notebook(path):
+    """(assignment name or None, [code cell sources]); ValueError when it is not a notebook."""
     try:
-        out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    except FileNotFoundError:  # no pgrep: the process group kill below still applies
-        return []
-    kids = [int(p) for p in out.split()]
-    return kids + [d for k in kids for d in _descendants(k)]
-
-
-def _kill_tree(proc):
-    """Kill otter run and everything it started (the kernel runs in a session of its own)."""
-    for pid in [proc.pid] + _descendants(proc.pid):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        nb = json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"not a readable notebook ({type(exc).__name__}: {str(exc)[:120]})") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise ValueError("not a readable notebook (no list of cells)")
+    cells = []
+    for c in nb["cells"]:
+        if isinstance(c, dict) and c.get("cell_type") == "code":
+            src = c.get("source", "")
+            cells.append("".join(src) if isinstance(src, list) else str(src))
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.communicate()
+        name = nb["metadata"]["otter"]["assignment_name"]
+    except (KeyError, TypeError):
+        name = None
+    return name, cells
 
 
-def grade_one(path, zip_path, questions, timeout):
-    """Grade one notebook; return a dict row (scores, total, status, message, feedback)."""
-    row = {"submission": str(path), "scores": {q: 0 for q in questions}, "feedback": {},
-           "possible": sum(questions.values()), "status": "ok", "message": ""}
+# ------------------------------------------------------------------ the workers
+
+_SETUP = None
+
+
+def _init_worker(setup):
+    global _SETUP
+    _SETUP = setup
+    import numpy  # noqa: F401  (imported once per worker, not per submission)
+    import otter.test_files  # noqa: F401
+    import lstm_src.feedback  # noqa: F401
+
+
+def _grade_task(task):
+    path, stem, tests, limits = task
+    start = time.monotonic()
     try:
-        nb = reset_kernel(json.loads(pathlib.Path(path).read_text(encoding="utf-8")))
-    except (OSError, ValueError) as exc:
-        return {**row, "status": "error", "message": f"not a readable notebook: {exc}"}
-    with tempfile.TemporaryDirectory() as tmp:
-        sub = pathlib.Path(tmp) / pathlib.Path(path).name
-        sub.write_text(json.dumps(nb), encoding="utf-8")
-        out_dir = pathlib.Path(tmp) / "out"
-        out_dir.mkdir()
-        cmd = [sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(zip_path),
-               "-o", str(out_dir), str(sub)]
-        proc = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, start_new_session=True)
-        try:
-            log, _ = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_tree(proc)
-            return {**row, "status": "timeout",
-                    "message": f"did not finish within {timeout} s (an infinite loop, or very slow code?): "
-                               "scored 0"}
-        results = out_dir / "results.json"
-        if proc.returncode != 0 or not results.is_file():
-            last = log.strip().splitlines()[-1] if log.strip() else "no output"
-            return {**row, "status": "error", "message": f"otter run failed: {last}"}
-        for test in json.loads(results.read_text())["tests"]:
-            if test.get("name") in questions:
-                row["scores"][test["name"]] = test.get("score", 0)
-                row["feedback"][test["name"]] = test.get("output", "")
-    return row
+        _, cells = read_notebook(path)
+        result = checker.grade_cells(_SETUP, stem, cells, tests, limits)
+    except Exception as exc:  # noqa: BLE001 - one broken submission must not stop the class
+        result = {"scores": {}, "possible": 0, "feedback": {}, "flags": [], "cell_errors": [],
+                  "status": "error", "message": f"grading failed: {type(exc).__name__}: {exc}"}
+    result["seconds"] = round(time.monotonic() - start, 2)
+    return result
+
+
+# ------------------------------------------------------------------ the report
 
 
 def write_results(rows, questions, csv_path):
-    """One CSV row per submission (question scores, total) and the same plus feedback as JSON."""
+    """One CSV row per submission (question scores, total, flags) and the same plus feedback as JSON."""
     csv_path = pathlib.Path(csv_path)
     for row in rows:
         row["total"] = sum(row["scores"].values())
     with open(csv_path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["submission", "assignment"] + questions + ["total", "possible", "status", "message"])
+        w.writerow(["submission", "assignment"] + questions
+                   + ["total", "possible", "status", "message", "flags"])
         for r in rows:
             w.writerow([r["submission"], r["assignment"]] + [r["scores"].get(q, "") for q in questions]
-                       + [r["total"], r["possible"], r["status"], r["message"]])
-    csv_path.with_suffix(".json").write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
+                       + [r["total"], r["possible"], r["status"], r["message"], "; ".join(r["flags"])])
+    csv_path.with_suffix(".json").write_text(json.dumps(rows, indent=1, ensure_ascii=False),
+                                             encoding="utf-8")
+
+
+def _console(row):
+    line = f"{row['submission']}: {sum(row['scores'].values())}/{row['possible']} {row['status']}"
+    if row["message"]:
+        line += f" {row['message']}"
+    if row.get("cell_errors"):
+        line += " | cells: " + "; ".join(row["cell_errors"][:3])
+    if row["flags"]:
+        line += " | FLAGS: " + "; ".join(row["flags"][:6])
+    return line
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="+", help="submission notebooks or folders of them")
-    parser.add_argument("--timeout", type=float, default=300, help="seconds per submission (default 300)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="submissions graded at once (default: the number of cores)")
+    parser.add_argument("--timeout", type=float, default=300,
+                        help="seconds per submission, all questions together (default 300)")
+    parser.add_argument("--call-timeout", type=float, default=10,
+                        help="seconds one call of a student's function may take (default 10)")
+    parser.add_argument("--cell-timeout", type=float, default=60,
+                        help="seconds one notebook cell may run (default 60)")
     parser.add_argument("--output", default="grades.csv", help="CSV file (default grades.csv); "
                         "the JSON goes next to it")
     parser.add_argument("--autograder", help="an autograder zip to use for every submission "
                         "(e.g. built from a private copy of the masters)")
     parser.add_argument("--autograder-dir", default=str(AUTOGRADER_DIR),
                         help="folder of autograder zips, matched to submissions by assignment name")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run notebooks without bubblewrap: UNSAFE (a notebook can change "
+                        "files, read the autograder); only where bubblewrap cannot run")
     args = parser.parse_args(argv)
 
+    if not args.no_sandbox and not checker.has_bwrap():
+        print("bubblewrap (bwrap) is missing or cannot create a sandbox here: install it "
+              "(Debian/Ubuntu: apt-get install bubblewrap), or pass --no-sandbox to grade "
+              "UNSAFELY", file=sys.stderr)
+        return 2
     zips = ({assignment_of_zip(args.autograder): pathlib.Path(args.autograder)} if args.autograder
             else autograders(args.autograder_dir))
-    rows, all_questions = [], []
+    limits = {"timeout": args.timeout, "call_timeout": args.call_timeout,
+              "cell_timeout": args.cell_timeout}
+    rows, tasks, all_questions, tests_of = [], [], [], {}
     for path in find_submissions(args.paths):
+        row = {"submission": str(path), "assignment": None, "scores": {}, "feedback": {},
+               "possible": 0, "status": "error", "message": "", "flags": [], "cell_errors": []}
+        rows.append(row)
         try:
-            name = json.loads(path.read_text(encoding="utf-8"))["metadata"]["otter"]["assignment_name"]
-        except (OSError, ValueError, KeyError, TypeError):
-            name = None
+            name, _ = read_notebook(path)
+        except ValueError as exc:
+            row.update(status="unreadable", message=str(exc))
+            continue
         zip_path = zips.get(name) or (next(iter(zips.values())) if len(zips) == 1 else None)
         if zip_path is None:
-            rows.append({"submission": str(path), "assignment": name, "scores": {}, "feedback": {},
-                         "possible": 0, "status": "error",
-                         "message": f"no autograder for assignment {name!r}; have {', '.join(map(str, zips))}"})
+            row["message"] = (f"no autograder for assignment {name!r}; "
+                              f"have {', '.join(map(str, zips)) or 'none'}")
             continue
-        questions = questions_of_zip(zip_path)
-        all_questions += [q for q in questions if q not in all_questions]
-        row = grade_one(path, zip_path, questions, args.timeout)
+        if zip_path not in tests_of:
+            tests_of[zip_path] = checker.load_tests(zip_path)
+        tests = tests_of[zip_path]
+        all_questions += [q for q, _ in tests if q not in all_questions]
         row["assignment"] = assignment_of_zip(zip_path)
-        rows.append(row)
-        print(f"{path}: {sum(row['scores'].values())}/{row['possible']} {row['status']} {row['message']}")
+        tasks.append((row, (str(path), stem_of(zip_path, row["assignment"]), tests, limits)))
+
+    import lstm_src.feedback  # noqa: F401  (imported once, before the workers fork)
+    import otter.test_files  # noqa: F401
+
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="grading-") as work:
+        setup = checker.Setup(work, sandbox=not args.no_sandbox)
+        for stem in {t[1] for _, t in tasks}:
+            setup.build(stem)  # once, before the workers fork
+        jobs = max(1, min(args.jobs, len(tasks) or 1))
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(jobs, initializer=_init_worker, initargs=(setup,)) as pool:
+            for (row, _), result in zip(tasks, pool.imap(_grade_task, [t for _, t in tasks])):
+                row.update(result)
+                print(_console(row), flush=True)
+    for row in rows:
+        if row["status"] in ("unreadable", "error") and not row["scores"]:
+            print(_console(row), file=sys.stderr, flush=True)
     write_results(rows, all_questions, args.output)
-    print(f"wrote {args.output} and {pathlib.Path(args.output).with_suffix('.json')}")
+    took = time.monotonic() - start
+    print(f"graded {len(tasks)} submissions in {took:.1f} s with {jobs if tasks else 0} jobs; "
+          f"wrote {args.output} and {pathlib.Path(args.output).with_suffix('.json')}")
     return 0
 
 

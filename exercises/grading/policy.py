@@ -1,0 +1,56 @@
+"""What each assignment's answers may not use: the lstm_src functions that compute what it asks.
+
+In the grading build of lstm_src (:mod:`grading.sandbox_build`) every function
+listed here for an assignment is replaced by a tripwire that records the call
+and raises, so an answer cannot get its result from the reference by any route
+(a direct call, an alias captured earlier, a reload, a copied code object, the
+source read from disk). A function not listed stays real (e.g.
+``lstm.lstm_cell_forward`` in 03_lstm_backward). A forbidden function called by
+a real one trips too (e.g. ``rnn.rnn_forward`` calls ``rnn._cell_forward``).
+
+Names are ``module.function`` inside lstm_src; ``module.*`` is every function
+of the module (and of its classes). ``feedback`` (the checks and the correct
+versions of earlier answers) and ``fast`` (when the package has it) are
+forbidden in every assignment.
+"""
+
+EVERYWHERE = ["feedback.*", "fast.*"]
+
+FORWARD = [
+    "activations.sigmoid", "activations.softmax", "activations.log_softmax", "activations.tanh",
+    "activations._shift_by_max",
+    "layers.affine_forward", "layers.output_layer_forward",
+    "lstm.cell_state", "lstm.hidden_state", "lstm._cell_forward", "lstm.lstm_cell_forward",
+    "lstm.lstm_forward",
+    "rnn._cell_forward", "rnn.rnn_cell_forward", "rnn.rnn_forward",
+]
+
+BACKWARD = [
+    "activations.sigmoid_backward", "activations.tanh_backward",
+    "layers.affine_weight_grads", "layers.affine_input_grads", "layers.output_layer_backward",
+    "loss.cross_entropy_grad_y_hat", "loss.softmax_cross_entropy_backward",
+    "lstm.hidden_state_grad", "lstm.hidden_state_backward", "lstm.cell_state_backward",
+    "lstm.sigmoid_gate_backward", "lstm.candidate_backward", "lstm.previous_state_grads",
+    "lstm.lstm_cell_backward", "lstm.lstm_backward",
+    "rnn.rnn_cell_backward", "rnn.rnn_backward",
+]
+
+CALCULUS = ["calculus.*", "gradcheck.numerical_gradient", "gradcheck.numerical_jacobian",
+            "gradcheck.check_model_gradients"]
+
+#: {assignment stem: forbidden functions}; the masters' prompts say the same in words.
+FORBIDDEN = {
+    "01_matrix_calculus": CALCULUS + BACKWARD + EVERYWHERE,
+    "02_lstm_forward": FORWARD + EVERYWHERE,
+    "03_lstm_backward": BACKWARD + CALCULUS + EVERYWHERE,
+    "04_rnn_bptt": [f for f in FORWARD if f.startswith(("rnn.", "layers.", "lstm."))]
+    + ["activations.softmax", "activations.tanh", "activations._shift_by_max",
+       "activations.log_softmax"] + BACKWARD + CALCULUS + EVERYWHERE,
+}
+
+
+def forbidden(stem):
+    """The forbidden list of an assignment stem (e.g. ``03_lstm_backward``); everything if unknown."""
+    if stem in FORBIDDEN:
+        return FORBIDDEN[stem]
+    return sorted(set(FORWARD + BACKWARD + CALCULUS + EVERYWHERE))
