@@ -8,5 +8,5 @@ points = [1]
 @test_case(points=None, hidden=False)
 def test_q1_public(sigmoid):
     from lstm_src.feedback import check_sigmoid
-    check_sigmoid(sigmoid)
+    check_sigmoid(sigmoid, extreme=True)
 

@@ -1,0 +1,142 @@
+"""Correct answers to the questions that later questions build on, under the students' names.
+
+When a later question's function calls the student's earlier one (``cell_forward`` calls
+``gates``; ``lstm_backward`` calls ``cell_backward``), its checks run it with these in place of
+the student's earlier answers (:func:`lstm_src.feedback._common.with_correct`), so one slip costs
+points once, on the question where it is made.
+
+Each function here is self-contained: it uses only ``np`` and its arguments (no other function of
+this module, nothing else of ``lstm_src``), so that its source alone can be compiled in the
+process where a student's notebook runs. Calling these from an answer scores nothing, like any
+other reference.
+"""
+import numpy as np
+
+# ------------------------------------------------------------------ 02_lstm_forward
+
+
+def sigmoid(z):
+    """σ(z) entry by entry, never exponentiating a positive number."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def softmax(z):
+    """Softmax of each column of z (n_y, m)."""
+    e = np.exp(z - np.max(z, axis=0, keepdims=True))
+    return e / np.sum(e, axis=0, keepdims=True)
+
+
+def gates(xt, a_prev, params):
+    """(Γ_f, Γ_u, Γ_o, c̃), eq.1–8."""
+    def z(g):
+        return params[f"W_{g}a"].T @ a_prev + params[f"W_{g}x"].T @ xt + params[f"b_{g}"]
+
+    def sig(v):
+        e = np.exp(-np.abs(v))
+        return np.where(v >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    return sig(z("f")), sig(z("u")), sig(z("o")), np.tanh(z("c"))
+
+
+def cell_update(gamma_f, gamma_u, gamma_o, c_tilde, c_prev):
+    """(c, a), eq.9–10."""
+    c = gamma_u * c_tilde + gamma_f * c_prev
+    return c, np.tanh(c) * gamma_o
+
+
+def cell_forward(xt, a_prev, c_prev, params):
+    """(a, c, ŷ) of one LSTM step, eq.1–12."""
+    def z(g):
+        return params[f"W_{g}a"].T @ a_prev + params[f"W_{g}x"].T @ xt + params[f"b_{g}"]
+
+    def sig(v):
+        e = np.exp(-np.abs(v))
+        return np.where(v >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    c = sig(z("u")) * np.tanh(z("c")) + sig(z("f")) * c_prev
+    a = np.tanh(c) * sig(z("o"))
+    z_y = params["W_ya"].T @ a + params["b_y"]
+    e = np.exp(z_y - np.max(z_y, axis=0, keepdims=True))
+    return a, c, e / np.sum(e, axis=0, keepdims=True)
+
+
+# ------------------------------------------------------------------ 03_lstm_backward
+
+
+def softmax_ce_grad(y_hat, y):
+    """∂J/∂z_y = (ŷ − y)/m for one step."""
+    return (y_hat - y) / y.shape[1]
+
+
+def sigmoid_gate_grads(dgamma, gamma, a_prev, xt):
+    """(dz, dW_a, dW_x, db) back through Γ = σ(z)."""
+    dz = dgamma * gamma * (1.0 - gamma)
+    return dz, a_prev @ dz.T, xt @ dz.T, np.sum(dz, axis=1, keepdims=True)
+
+
+def candidate_grads(dc_tilde, c_tilde, a_prev, xt):
+    """(dz_c, dW_ca, dW_cx, db_c) back through c̃ = tanh(z_c)."""
+    dz = dc_tilde * (1.0 - c_tilde * c_tilde)
+    return dz, a_prev @ dz.T, xt @ dz.T, np.sum(dz, axis=1, keepdims=True)
+
+
+def cell_backward(da, dc_next, cache):
+    """The gradients of one LSTM step, eq.10 back to eq.1, as a dict."""
+    k, p = cache, cache["params"]
+    tanh_c = np.tanh(k["c"])
+    dc = dc_next + da * k["gamma_o"] * (1.0 - tanh_c * tanh_c)
+    dz = {"f": dc * k["c_prev"] * k["gamma_f"] * (1.0 - k["gamma_f"]),
+          "u": dc * k["c_tilde"] * k["gamma_u"] * (1.0 - k["gamma_u"]),
+          "o": da * tanh_c * k["gamma_o"] * (1.0 - k["gamma_o"]),
+          "c": dc * k["gamma_u"] * (1.0 - k["c_tilde"] * k["c_tilde"])}
+    grads = {"da_prev": 0.0, "dx": 0.0}
+    for g in "fuoc":
+        grads[f"dW_{g}a"] = k["a_prev"] @ dz[g].T
+        grads[f"dW_{g}x"] = k["x"] @ dz[g].T
+        grads[f"db_{g}"] = np.sum(dz[g], axis=1, keepdims=True)
+        grads["da_prev"] = grads["da_prev"] + p[f"W_{g}a"] @ dz[g]
+        grads["dx"] = grads["dx"] + p[f"W_{g}x"] @ dz[g]
+    grads["dc_prev"] = dc * k["gamma_f"]
+    return grads
+
+
+# ------------------------------------------------------------------ 04_rnn_bptt
+
+
+def rnn_step(xt, a_prev, params):
+    """(a, ŷ) of one RNN step."""
+    a = np.tanh(params["W_aa"].T @ a_prev + params["W_ax"].T @ xt + params["b_a"])
+    z = params["W_ya"].T @ a + params["b_y"]
+    e = np.exp(z - np.max(z, axis=0, keepdims=True))
+    return a, e / np.sum(e, axis=0, keepdims=True)
+
+
+def rnn_step_backward(da, cache):
+    """The gradients of one RNN step from the total gradient at a⟨t⟩."""
+    p = cache["params"]
+    dz = da * (1.0 - cache["a"] ** 2)
+    return {"dW_aa": cache["a_prev"] @ dz.T, "dW_ax": cache["x"] @ dz.T,
+            "db_a": np.sum(dz, axis=1, keepdims=True), "da_prev": p["W_aa"] @ dz,
+            "dx": p["W_ax"] @ dz}
+
+
+#: For each assignment, the question whose function each later question may call.
+EARLIER = {
+    "02_lstm_forward": {"gates": ("sigmoid",),
+                        "cell_forward": ("sigmoid", "softmax", "gates", "cell_update"),
+                        "sequence_forward": ("sigmoid", "softmax", "gates", "cell_update",
+                                             "cell_forward")},
+    "03_lstm_backward": {"cell_backward": ("softmax_ce_grad", "sigmoid_gate_grads",
+                                           "candidate_grads"),
+                         "lstm_backward": ("softmax_ce_grad", "sigmoid_gate_grads",
+                                           "candidate_grads", "cell_backward")},
+    "04_rnn_bptt": {"rnn_step_backward": ("rnn_step",),
+                    "rnn_bptt": ("rnn_step", "rnn_step_backward")},
+}
+
+
+def earlier(assignment, name):
+    """{earlier name: its correct function} for the question whose function is ``name``."""
+    return {n: globals()[n] for n in EARLIER.get(assignment, {}).get(name, ())}
