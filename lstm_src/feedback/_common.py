@@ -5,6 +5,7 @@ comparing arrays and dicts of gradients with a reference and saying how they
 differ (:func:`check_array`, :func:`check_grads`), and random problems whose
 sizes n_x, n_a, n_y, m all differ, so that a missing transpose cannot hide.
 """
+
 import contextlib
 import copy
 import functools
@@ -35,9 +36,9 @@ GATE_HINTS = {
 INPUT_HINTS = {
     "dc_prev": "dc_prev = ∂J/∂c⟨t−1⟩ = dc⟨t⟩∘Γ_f, because ∂c⟨t⟩/∂c⟨t−1⟩ = Γ_f (eq.9)",
     "da_prev": "a⟨t−1⟩ feeds every block's z = W_aᵀa⟨t−1⟩ + …, so da_prev is the sum over the "
-               "blocks of W_a δz (no transpose)",
+    "blocks of W_a δz (no transpose)",
     "dx": "x⟨t⟩ feeds every block's z = … + W_xᵀx⟨t⟩ + b, so dx is the sum over the blocks of "
-          "W_x δz (no transpose)",
+    "W_x δz (no transpose)",
     "da0": "da0 is what the first step (time index 0) sends back: its da_prev",
 }
 
@@ -82,9 +83,12 @@ def _time_limit(seconds):
 
     Leaves an outer timer (e.g. a grader's own) alone; restores the previous SIGALRM handler.
     """
-    usable = (seconds and hasattr(signal, "setitimer")
-              and threading.current_thread() is threading.main_thread()
-              and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+    usable = (
+        seconds
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    )
     if not usable:
         yield
         return
@@ -148,8 +152,11 @@ def _copy(arg):
 def _changed(before, after):
     """Where ``after`` differs from ``before`` ("" for the whole thing, "['c']" for a key), or None."""
     if isinstance(before, np.ndarray):
-        same = (isinstance(after, np.ndarray) and after.shape == before.shape
-                and np.array_equal(after, before, equal_nan=True))
+        same = (
+            isinstance(after, np.ndarray)
+            and after.shape == before.shape
+            and np.array_equal(after, before, equal_nan=True)
+        )
         return None if same else ""
     if isinstance(before, dict):
         if not isinstance(after, dict) or set(after) != set(before):
@@ -171,8 +178,11 @@ def _changed(before, after):
 
 def _arg_names(fn, count):
     try:
-        names = [p.name for p in inspect.signature(fn).parameters.values()
-                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        names = [
+            p.name
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
     except (TypeError, ValueError):
         names = []
     return [names[i] if i < len(names) else f"argument {i + 1}" for i in range(count)]
@@ -202,8 +212,10 @@ def _call(fn, name, *args, strict=False, mutation_hint=None):
     except (_CallTimedOut, TimeoutError):
         _fail(f"{label} did not return within {CALL_TIMEOUT:g} s (an infinite loop?)")
     except (FloatingPointError, RuntimeWarning) as exc:
-        _fail(f"{name} overflowed ({exc}) for large inputs: keep every exponent <= 0 "
-              "(exp(-|z|) for σ; subtract each column's maximum before exp for softmax).")
+        _fail(
+            f"{name} overflowed ({exc}) for large inputs: keep every exponent <= 0 "
+            "(exp(-|z|) for σ; subtract each column's maximum before exp for softmax)."
+        )
     except Exception as exc:  # noqa: BLE001  (whatever the student's code raises is feedback)
         _fail(f"{name} raised {type(exc).__name__}: {exc}")
     after = getattr(fn, "last_args", None) if proxy else copies
@@ -213,7 +225,8 @@ def _call(fn, name, *args, strict=False, mutation_hint=None):
             if where is not None:
                 hint = mutation_hint or (
                     f"`new = {arg_name}` does not copy, so an in-place *=, += or [...] = on it "
-                    f"changes the caller's {arg_name}; use new = {arg_name} * ..., not in-place *=")
+                    f"changes the caller's {arg_name}; use new = {arg_name} * ..., not in-place *="
+                )
                 _fail(f"{name} modified its input {arg_name}{where} ({hint})")
     if out is None:
         _fail(f"{name} returned None: finish the function (replace the ... with your code).")
@@ -223,8 +236,11 @@ def _call(fn, name, *args, strict=False, mutation_hint=None):
 def _unpack(out, name, names):
     """Check that ``out`` is a tuple of len(names) things."""
     if not isinstance(out, (tuple, list)) or len(out) != len(names):
-        _fail(f"{name} should return {len(names)} values ({', '.join(names)}); "
-              f"got {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""))
+        _fail(
+            f"{name} should return {len(names)} values ({', '.join(names)}); "
+            f"got {type(out).__name__}"
+            + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
+        )
     return out
 
 
@@ -238,7 +254,12 @@ def _diagnose(label, got, want, tol=TOL, m=None):
         msg = f"{label}: expected shape {want.shape}, got {got.shape}"
         if want.ndim == 2 and got.shape == want.shape[::-1]:
             msg += " (the transpose's shape: check which factor of the product is transposed)"
-        elif want.ndim == 2 and want.shape[1] == 1 and got.ndim == 2 and got.shape[0] == want.shape[0]:
+        elif (
+            want.ndim == 2
+            and want.shape[1] == 1
+            and got.ndim == 2
+            and got.shape[0] == want.shape[0]
+        ):
             msg += " (a bias gradient sums δz over the batch: np.sum(..., axis=1, keepdims=True))"
         return msg
     if not np.all(np.isfinite(got)):
@@ -253,8 +274,10 @@ def _diagnose(label, got, want, tol=TOL, m=None):
         k = float(np.sum(got * want)) / denom
         if abs(k) > 1e-8 and rel_error(got, k * want) <= tol:
             if m is not None and abs(k - m) < 1e-6 * m:
-                return (f"{label} is m = {m} times the right answer: J averages over the batch, "
-                        "so divide by m instead of summing")
+                return (
+                    f"{label} is m = {m} times the right answer: J averages over the batch, "
+                    "so divide by m instead of summing"
+                )
             if m is not None and abs(k - 1.0 / m) < 1e-6:
                 return f"{label} is 1/m = 1/{m} of the right answer: you divided by m twice"
             return f"{label} is {k:.4g} times the right answer (a missing or extra factor or sign)"
@@ -265,8 +288,9 @@ def _steps(ts):
     """'step 2 (index 1)' or 'steps 1, 3 (indices 0, 2)': steps count from 1, indices from 0."""
     if len(ts) == 1:
         return f"step {ts[0] + 1} (time index {ts[0]})"
-    return (f"steps {', '.join(str(t + 1) for t in ts)} "
-            f"(time indices {', '.join(str(t) for t in ts)})")
+    return (
+        f"steps {', '.join(str(t + 1) for t in ts)} (time indices {', '.join(str(t) for t in ts)})"
+    )
 
 
 def step_report(label, got, want, tol=TOL):
@@ -279,19 +303,30 @@ def step_report(label, got, want, tol=TOL):
         return not _diagnose(label, got[..., t], want[..., s], tol)
 
     if T > 1 and not same(T - 1, T - 1) and all(same(t, t - 1) for t in range(1, T)):
-        return (f"{label} is shifted one step later: at each step t it holds what belongs to step "
-                "t − 1; check the time index where you read the inputs (x[:, :, t]) and where you "
-                "store the result")
+        return (
+            f"{label} is shifted one step later: at each step t it holds what belongs to step "
+            "t − 1; check the time index where you read the inputs (x[:, :, t]) and where you "
+            "store the result"
+        )
     if T > 1 and not same(0, 0) and all(same(t, t + 1) for t in range(T - 1)):
-        return (f"{label} is shifted one step earlier: at each step t it holds what belongs to step "
-                "t + 1; check the time index where you read the inputs (x[:, :, t]) and where you "
-                "store the result")
+        return (
+            f"{label} is shifted one step earlier: at each step t it holds what belongs to step "
+            "t + 1; check the time index where you read the inputs (x[:, :, t]) and where you "
+            "store the result"
+        )
     zero = [t for t in range(T) if not np.any(got[..., t]) and np.any(want[..., t])]
     if zero:
-        which = ("the last step" if zero == [T - 1] else "the first step" if zero == [0]
-                 else "some steps")
-        return (f"{label} is zero at {_steps(zero)} of T_x = {T}: your loop over time misses "
-                f"{which}; range(T_x) visits every index 0, …, T_x − 1")
+        which = (
+            "the last step"
+            if zero == [T - 1]
+            else "the first step"
+            if zero == [0]
+            else "some steps"
+        )
+        return (
+            f"{label} is zero at {_steps(zero)} of T_x = {T}: your loop over time misses "
+            f"{which}; range(T_x) visits every index 0, …, T_x − 1"
+        )
     return None
 
 
@@ -327,8 +362,10 @@ def check_grads(got, want, context="", m=None, tol=TOL):
         return
     where = f" ({context})" if context else ""
     if m is not None and all("m = " in problems[k] for k in wrong) and len(wrong) > 2:
-        _fail(f"every gradient is m = {m} times the right one{where}: J averages over the batch, so "
-              "∂J/∂z_y = (ŷ − y)/m; summing over the batch instead of averaging multiplies everything by m")
+        _fail(
+            f"every gradient is m = {m} times the right one{where}: J averages over the batch, so "
+            "∂J/∂z_y = (ŷ − y)/m; summing over the batch instead of averaging multiplies everything by m"
+        )
     shape_msgs = [problems[k] for k in wrong if "shape" in problems[k]]
     if shape_msgs:
         _fail("; ".join(shape_msgs) + where)
@@ -337,32 +374,45 @@ def check_grads(got, want, context="", m=None, tol=TOL):
     good = [g for g in gates if g not in bad]
     # two gates swapped: each one's gradient equals the other's reference
     for i, g in enumerate(bad):
-        for h in bad[i + 1:]:
+        for h in bad[i + 1 :]:
             kg, kh = f"dW_{g}a", f"dW_{h}a"
-            if kg in got and kh in got and np.shape(got[kg]) == want[kh].shape \
-                    and rel_error(got[kg], want[kh]) <= tol and rel_error(got[kh], want[kg]) <= tol:
-                _fail(f"your gradients of gates {g} and {h} are swapped{where}: dW_{g}a equals the right "
-                      f"dW_{h}a and the other way round; check which gate value (Γ_{g} or Γ_{h}) each "
-                      "backward step uses")
+            if (
+                kg in got
+                and kh in got
+                and np.shape(got[kg]) == want[kh].shape
+                and rel_error(got[kg], want[kh]) <= tol
+                and rel_error(got[kh], want[kg]) <= tol
+            ):
+                _fail(
+                    f"your gradients of gates {g} and {h} are swapped{where}: dW_{g}a equals the right "
+                    f"dW_{h}a and the other way round; check which gate value (Γ_{g} or Γ_{h}) each "
+                    "backward step uses"
+                )
     details = "; ".join(problems[k] for k in wrong)
     if set(bad) >= {"f", "u", "o"} and "c" in good:
-        _fail(f"the gradients of all three sigmoid gates (f, u, o) are off while the candidate's are "
-              f"right{where}: check the σ′ factor ∂Γ/∂z = Γ∘(1−Γ) (eq.2, 4, 6). Details: {details}")
+        _fail(
+            f"the gradients of all three sigmoid gates (f, u, o) are off while the candidate's are "
+            f"right{where}: check the σ′ factor ∂Γ/∂z = Γ∘(1−Γ) (eq.2, 4, 6). Details: {details}"
+        )
     if bad:
         names = ", ".join(k for k in wrong if _gate_of(k) in bad)
         right = f" while the {', '.join(good)} gradients are right" if good else ""
         hints = "; ".join(f"for {g}: {GATE_HINTS[g]}" for g in bad if g in GATE_HINTS)
-        _fail(f"{names} {'is' if len(wrong) == 1 else 'are'} off{right}{where}: {hints}. Details: {details}")
+        _fail(
+            f"{names} {'is' if len(wrong) == 1 else 'are'} off{right}{where}: {hints}. Details: {details}"
+        )
     hints = "; ".join(INPUT_HINTS[k] for k in wrong if k in INPUT_HINTS) or (
-        "check how the gradient is passed back to the inputs")
-    _fail(f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} off while every weight "
-          f"gradient is right{where}: {hints}. Details: {details}")
+        "check how the gradient is passed back to the inputs"
+    )
+    _fail(
+        f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} off while every weight "
+        f"gradient is right{where}: {hints}. Details: {details}"
+    )
 
 
 def _ref_step(params, x, a0, c0=None):
     c0 = np.zeros_like(a0) if c0 is None else c0
     return lstm.lstm_cell_forward(x[:, :, 0], a0, c0, params)
-
 
 
 def check_grads_ok(got, want, tol=TOL):
@@ -402,27 +452,54 @@ def _loop_slips(module, T):
     """(visiting order, what is carried back, message) for the usual slips of a loop over time."""
     back = list(reversed(range(T)))
     slips = [
-        (back[1:], ("a", "c"),
-         (f"your loop over time never visits the last step (time index T_x − 1 = {T - 1}): "
-         "dx[:, :, -1] stays zero and that step's gradients are missing; reversed(range(T_x)) "
-         "starts at T_x − 1")),
-        (back[:-1], ("a", "c"),
-         ("your loop over time never visits the first step (time index 0): dx[:, :, 0] stays zero, "
-         "the weight gradients miss its term, and da0 must be the da_prev of step index 0; "
-         "reversed(range(T_x)) ends at 0")),
-        (list(range(T)), ("a", "c"),
-         ("your loop runs forward in time (t = 0, 1, …): back-propagation goes from the last step "
-         "to the first, reversed(range(T_x)), so that step t can add what step t+1 sends back")),
-        (back, ("c",),
-         ("your gradients are right for a single time step but off over several: ∂J/∂a⟨t⟩ "
-          "misses the part that step t+1 sends back: at each step "
-         "da = W_ya dz_y + (da_prev of the step after), not W_ya dz_y alone (the t+1 component)")),
+        (
+            back[1:],
+            ("a", "c"),
+            (
+                f"your loop over time never visits the last step (time index T_x − 1 = {T - 1}): "
+                "dx[:, :, -1] stays zero and that step's gradients are missing; reversed(range(T_x)) "
+                "starts at T_x − 1"
+            ),
+        ),
+        (
+            back[:-1],
+            ("a", "c"),
+            (
+                "your loop over time never visits the first step (time index 0): dx[:, :, 0] stays zero, "
+                "the weight gradients miss its term, and da0 must be the da_prev of step index 0; "
+                "reversed(range(T_x)) ends at 0"
+            ),
+        ),
+        (
+            list(range(T)),
+            ("a", "c"),
+            (
+                "your loop runs forward in time (t = 0, 1, …): back-propagation goes from the last step "
+                "to the first, reversed(range(T_x)), so that step t can add what step t+1 sends back"
+            ),
+        ),
+        (
+            back,
+            ("c",),
+            (
+                "your gradients are right for a single time step but off over several: ∂J/∂a⟨t⟩ "
+                "misses the part that step t+1 sends back: at each step "
+                "da = W_ya dz_y + (da_prev of the step after), not W_ya dz_y alone (the t+1 component)"
+            ),
+        ),
     ]
     if module is lstm:
-        slips.append((back, ("a",),
-                      ("your gradients are right for a single time step but off over several: "
-                       "∂J/∂c⟨t⟩ misses the part that step t+1 sends back: pass the dc_prev of the "
-                      "step after as this step's dc_next (zeros only at the last step)")))
+        slips.append(
+            (
+                back,
+                ("a",),
+                (
+                    "your gradients are right for a single time step but off over several: "
+                    "∂J/∂c⟨t⟩ misses the part that step t+1 sends back: pass the dc_prev of the "
+                    "step after as this step's dc_next (zeros only at the last step)"
+                ),
+            )
+        )
     return slips
 
 
@@ -445,11 +522,14 @@ def _check_sequence_grads(fn, name, module, forward, backward, seeds, T_x):
             caches1 = forward(x1, a1, p1)[-1]
             got1 = _call(fn, name, y1, caches1)
             if isinstance(got1, dict) and check_grads_ok(got1, backward(y1, caches1)):
-                late = _diagnose("dx at the last step", np.asarray(got["dx"])[:, :, -1],
-                                 want["dx"][:, :, -1])
-                _fail("your gradients are right for a single time step but off over several"
-                      + (" (dx is right at the last step and off before it)" if not late else "")
-                      + ": the t+1 component is missing or wrong — ∂J/∂a⟨t⟩ (and ∂J/∂c⟨t⟩ for "
-                      "the LSTM) also receives what step t+1 sends back (da_prev, dc_prev of the "
-                      "step after), and each weight gradient sums over all steps")
+                late = _diagnose(
+                    "dx at the last step", np.asarray(got["dx"])[:, :, -1], want["dx"][:, :, -1]
+                )
+                _fail(
+                    "your gradients are right for a single time step but off over several"
+                    + (" (dx is right at the last step and off before it)" if not late else "")
+                    + ": the t+1 component is missing or wrong — ∂J/∂a⟨t⟩ (and ∂J/∂c⟨t⟩ for "
+                    "the LSTM) also receives what step t+1 sends back (da_prev, dc_prev of the "
+                    "step after), and each weight gradient sums over all steps"
+                )
         check_grads(got, want, context=f"whole sequence, T_x = {x.shape[2]}", m=y.shape[1])

@@ -10,6 +10,7 @@ this module, nothing else of ``lstm_src``), so that its source alone can be comp
 process where a student's notebook runs. Calling these from an answer scores nothing, like any
 other reference.
 """
+
 import numpy as np
 
 # ------------------------------------------------------------------ 02_lstm_forward
@@ -30,6 +31,7 @@ def softmax(z):
 
 def gates(xt, a_prev, params):
     """(Γ_f, Γ_u, Γ_o, c̃), eq.1–8."""
+
     def z(g):
         return params[f"W_{g}a"].T @ a_prev + params[f"W_{g}x"].T @ xt + params[f"b_{g}"]
 
@@ -48,6 +50,7 @@ def cell_update(gamma_f, gamma_u, gamma_o, c_tilde, c_prev):
 
 def cell_forward(xt, a_prev, c_prev, params):
     """(a, c, ŷ) of one LSTM step, eq.1–12."""
+
     def z(g):
         return params[f"W_{g}a"].T @ a_prev + params[f"W_{g}x"].T @ xt + params[f"b_{g}"]
 
@@ -87,10 +90,12 @@ def cell_backward(da, dc_next, cache):
     k, p = cache, cache["params"]
     tanh_c = np.tanh(k["c"])
     dc = dc_next + da * k["gamma_o"] * (1.0 - tanh_c * tanh_c)
-    dz = {"f": dc * k["c_prev"] * k["gamma_f"] * (1.0 - k["gamma_f"]),
-          "u": dc * k["c_tilde"] * k["gamma_u"] * (1.0 - k["gamma_u"]),
-          "o": da * tanh_c * k["gamma_o"] * (1.0 - k["gamma_o"]),
-          "c": dc * k["gamma_u"] * (1.0 - k["c_tilde"] * k["c_tilde"])}
+    dz = {
+        "f": dc * k["c_prev"] * k["gamma_f"] * (1.0 - k["gamma_f"]),
+        "u": dc * k["c_tilde"] * k["gamma_u"] * (1.0 - k["gamma_u"]),
+        "o": da * tanh_c * k["gamma_o"] * (1.0 - k["gamma_o"]),
+        "c": dc * k["gamma_u"] * (1.0 - k["c_tilde"] * k["c_tilde"]),
+    }
     grads = {"da_prev": 0.0, "dx": 0.0}
     for g in "fuoc":
         grads[f"dW_{g}a"] = k["a_prev"] @ dz[g].T
@@ -117,23 +122,35 @@ def rnn_step_backward(da, cache):
     """The gradients of one RNN step from the total gradient at a⟨t⟩."""
     p = cache["params"]
     dz = da * (1.0 - cache["a"] ** 2)
-    return {"dW_aa": cache["a_prev"] @ dz.T, "dW_ax": cache["x"] @ dz.T,
-            "db_a": np.sum(dz, axis=1, keepdims=True), "da_prev": p["W_aa"] @ dz,
-            "dx": p["W_ax"] @ dz}
+    return {
+        "dW_aa": cache["a_prev"] @ dz.T,
+        "dW_ax": cache["x"] @ dz.T,
+        "db_a": np.sum(dz, axis=1, keepdims=True),
+        "da_prev": p["W_aa"] @ dz,
+        "dx": p["W_ax"] @ dz,
+    }
 
 
 #: For each assignment, the question whose function each later question may call.
 EARLIER = {
-    "02_lstm_forward": {"gates": ("sigmoid",),
-                        "cell_forward": ("sigmoid", "softmax", "gates", "cell_update"),
-                        "sequence_forward": ("sigmoid", "softmax", "gates", "cell_update",
-                                             "cell_forward")},
-    "03_lstm_backward": {"cell_backward": ("softmax_ce_grad", "sigmoid_gate_grads",
-                                           "candidate_grads"),
-                         "lstm_backward": ("softmax_ce_grad", "sigmoid_gate_grads",
-                                           "candidate_grads", "cell_backward")},
-    "04_rnn_bptt": {"rnn_step_backward": ("rnn_step",),
-                    "rnn_bptt": ("rnn_step", "rnn_step_backward")},
+    "02_lstm_forward": {
+        "gates": ("sigmoid",),
+        "cell_forward": ("sigmoid", "softmax", "gates", "cell_update"),
+        "sequence_forward": ("sigmoid", "softmax", "gates", "cell_update", "cell_forward"),
+    },
+    "03_lstm_backward": {
+        "cell_backward": ("softmax_ce_grad", "sigmoid_gate_grads", "candidate_grads"),
+        "lstm_backward": (
+            "softmax_ce_grad",
+            "sigmoid_gate_grads",
+            "candidate_grads",
+            "cell_backward",
+        ),
+    },
+    "04_rnn_bptt": {
+        "rnn_step_backward": ("rnn_step",),
+        "rnn_bptt": ("rnn_step", "rnn_step_backward"),
+    },
 }
 
 

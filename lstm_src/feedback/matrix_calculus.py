@@ -1,12 +1,18 @@
 """Checks of assignment 1, matrix calculus (``exercises/01_matrix_calculus``)."""
+
 import numpy as np
 
 from .. import activations
 from ..gradcheck import rel_error
 from ._common import QUESTION_OF, TOL, _call, _fail, _unpack, check_array, random_sizes
 
-QUESTION_OF.update(dot_gradient="q1", elementwise_jacobian="q2", hadamard_jacobians="q3",
-                   linear_map_gradients="q4", finite_difference_jacobian="q5")
+QUESTION_OF.update(
+    dot_gradient="q1",
+    elementwise_jacobian="q2",
+    hadamard_jacobians="q3",
+    linear_map_gradients="q4",
+    finite_difference_jacobian="q5",
+)
 
 
 def _columns(seed, size, count):
@@ -21,8 +27,10 @@ def check_dot_gradient(fn, seeds=(0, 1)):
         n, (a, b) = _columns(seed, "n_a", 2)
         jac, grad = _unpack(_call(fn, "dot_gradient", a, b), "dot_gradient", ("jac", "grad"))
         if np.shape(jac) == (n, 1):
-            _fail(f"jac: expected shape (1, {n}), got {np.shape(jac)}: the Jacobian of a scalar with "
-                  "respect to a column is a row (numerator layout); the gradient is its transpose")
+            _fail(
+                f"jac: expected shape (1, {n}), got {np.shape(jac)}: the Jacobian of a scalar with "
+                "respect to a column is a row (numerator layout); the gradient is its transpose"
+            )
         for label, got, want in (("jac = ∂s/∂a", jac, b.T), ("grad = ∇_a s", grad, b)):
             if np.shape(got) == want.shape and rel_error(got, a.reshape(want.shape)) <= TOL:
                 _fail(f"{label} equals a: differentiating aᵀb = Σ a_i b_i by a_i leaves b_i")
@@ -37,8 +45,10 @@ def check_elementwise_jacobian(fn, seeds=(0, 1)):
         s = activations.sigmoid(z).ravel()
         got = _call(fn, "elementwise_jacobian", z)
         if np.shape(got) in ((n, 1), (n,)):
-            _fail(f"expected shape ({n}, {n}), got {np.shape(got)}: the Jacobian of a function of a vector "
-                  "of size n is n × n; an element-wise function's Jacobian is diag(σ′(z))")
+            _fail(
+                f"expected shape ({n}, {n}), got {np.shape(got)}: the Jacobian of a function of a vector "
+                "of size n is n × n; an element-wise function's Jacobian is diag(σ′(z))"
+            )
         got = np.asarray(got, dtype=float)
         if got.shape == (n, n) and np.max(np.abs(got - np.diag(np.diag(got)))) > TOL:
             _fail("the entries off the diagonal should be 0: h_i = σ(z_i) depends on z_i only")
@@ -51,9 +61,13 @@ def check_hadamard_jacobians(fn, seeds=(0, 1)):
     """``fn(u, v) -> (J_u, J_v)``: the Jacobians of u∘v, diag(v) and diag(u)."""
     for seed in seeds:
         n, (u, v) = _columns(seed, "m", 2)
-        J_u, J_v = _unpack(_call(fn, "hadamard_jacobians", u, v), "hadamard_jacobians", ("J_u", "J_v"))
+        J_u, J_v = _unpack(
+            _call(fn, "hadamard_jacobians", u, v), "hadamard_jacobians", ("J_u", "J_v")
+        )
         if np.shape(J_u) == (n, n) and rel_error(J_u, np.diag(u.ravel())) <= TOL:
-            _fail("J_u = diag(u) is swapped: u∘v changes with u_i at the rate v_i, so ∂(u∘v)/∂u = diag(v)")
+            _fail(
+                "J_u = diag(u) is swapped: u∘v changes with u_i at the rate v_i, so ∂(u∘v)/∂u = diag(v)"
+            )
         check_array("J_u = ∂(u∘v)/∂u", J_u, np.diag(v.ravel()))
         check_array("J_v = ∂(u∘v)/∂v", J_v, np.diag(u.ravel()))
 
@@ -65,7 +79,9 @@ def check_linear_map_gradients(fn, seeds=(0, 1)):
         rng = np.random.default_rng(seed)
         n, k, m = s["n_x"], s["n_a"], s["m"]
         W, a, dz = rng.normal(size=(n, k)), rng.normal(size=(n, m)), rng.normal(size=(k, m))
-        dW, da = _unpack(_call(fn, "linear_map_gradients", dz, W, a), "linear_map_gradients", ("dW", "da"))
+        dW, da = _unpack(
+            _call(fn, "linear_map_gradients", dz, W, a), "linear_map_gradients", ("dW", "da")
+        )
         check_array("dW (z = Wᵀa, so dW = a · dzᵀ)", dW, a @ dz.T)
         check_array("da (da = W · dz)", da, W @ dz)
 
@@ -85,14 +101,22 @@ def check_finite_difference_jacobian(fn, seeds=(0, 1)):
     """``fn(f, x, h=1e-5) -> J``, centred differences in numerator layout (len f, len x)."""
     for seed in seeds:
         for label, f, x, want in _fd_cases(seed):
-            got = _call(fn, "finite_difference_jacobian", f, x,
-                        mutation_hint="perturb a copy of x, or put each entry back")
+            got = _call(
+                fn,
+                "finite_difference_jacobian",
+                f,
+                x,
+                mutation_hint="perturb a copy of x, or put each entry back",
+            )
             got_arr = np.asarray(got, dtype=float)
             if got_arr.shape == want.shape[::-1] and want.shape[0] != want.shape[1]:
-                _fail(f"for {label}: expected shape {want.shape}, got {got_arr.shape}: numerator layout puts "
-                      "∂f_i/∂x_j in row i, column j (len f rows)")
+                _fail(
+                    f"for {label}: expected shape {want.shape}, got {got_arr.shape}: numerator layout puts "
+                    "∂f_i/∂x_j in row i, column j (len f rows)"
+                )
             if got_arr.shape == want.shape and 1e-7 < rel_error(got_arr, want) < 1e-3:
-                _fail(f"for {label}: close but off by {rel_error(got_arr, want):.1g} — about h: a one-sided "
-                      "difference; use the centred (f(x + h e_j) − f(x − h e_j)) / 2h")
+                _fail(
+                    f"for {label}: close but off by {rel_error(got_arr, want):.1g} — about h: a one-sided "
+                    "difference; use the centred (f(x + h e_j) − f(x − h e_j)) / 2h"
+                )
             check_array(f"the Jacobian of {label}", got, want, tol=1e-7)
-
