@@ -171,17 +171,18 @@ def test_a_proxy_that_times_out_or_changes_its_inputs_gets_the_message():
 
 
 def test_an_infinite_loop_costs_only_its_own_question(tests_dirs, monkeypatch):
-    """gates loops forever: q3 scores 0 with a time-out message; q5 and q6 still score full marks."""
+    """gates loops (for 3 s: a stand-in for forever): q3 scores 0 with a time-out message after
+    the per-call limit; q5 and q6, which call gates, still score full marks."""
     monkeypatch.setattr(_common, "CALL_TIMEOUT", 0.2)
-    ns = ex.namespace("02_lstm_forward", gates="def gates(xt, a_prev, params):\n    while True:\n        pass")
+    loop = ("def gates(xt, a_prev, params):\n    import time\n    end = time.perf_counter() + 3\n"
+            "    while time.perf_counter() < end:\n        pass")
+    ns = ex.namespace("02_lstm_forward", gates=loop)
     start = time.perf_counter()
     results = run(tests_dirs["02_lstm_forward"][1], ns, ["q3", "q5", "q6"])
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < 2.5
     score, possible, text = results["q3"]
     assert score == 0 and "q3: gates did not return within 0.2 s (an infinite loop?)" in text, text
     assert results["q5"][0] == results["q5"][1] > 0 and results["q6"][0] == results["q6"][1] > 0
-    assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None, signal.default_int_handler) \
-        or not callable(signal.getsignal(signal.SIGALRM)) or True  # handler restored (below)
 
 
 def test_the_time_limit_restores_the_alarm_and_leaves_an_outer_timer_alone():
