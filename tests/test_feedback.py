@@ -3,6 +3,7 @@
 The messages for wrong answers are tested in tests/test_exercises.py (WRONG), through otter's own
 test files; here are the properties that make a grade fair.
 """
+
 import inspect
 import pathlib
 import signal
@@ -12,26 +13,59 @@ import numpy as np
 import pytest
 from otter.test_files import ExceptionTestFile
 
-import lstm_src.feedback as feedback
-import test_exercises as ex  # tests/ is on sys.path under pytest: the same module, one otter assign
+from lstm_src import feedback
+
+try:  # tests/ is on sys.path under pytest's default import mode: the same module, one otter assign
+    import test_exercises as ex
+except ImportError:  # other import modes: load it by path (then it assigns once more)
+    import importlib.util
+
+    _spec = importlib.util.spec_from_file_location(
+        "test_exercises", pathlib.Path(__file__).with_name("test_exercises.py")
+    )
+    ex = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(ex)
 from lstm_src import gradcheck, lstm, rnn
 from lstm_src.feedback import _common, _correct
 
 OLD_NAMES = [  # the public names of lstm_src/feedback.py before it became a package
-    "TOL", "GATE_HINTS", "random_sizes", "check_array", "check_grads", "check_grads_ok",
-    "check_dot_gradient", "check_elementwise_jacobian", "check_hadamard_jacobians",
-    "check_linear_map_gradients", "check_finite_difference_jacobian",
-    "check_sigmoid", "check_softmax", "check_gates", "check_cell_update", "check_cell_forward",
-    "check_sequence_forward", "check_softmax_ce_grad", "check_sigmoid_gate_grads",
-    "check_candidate_grads", "check_cell_backward", "check_lstm_backward", "check_gradient_check",
-    "check_rnn_step", "check_rnn_step_backward", "check_rnn_bptt", "check_hidden_jacobian",
+    "TOL",
+    "GATE_HINTS",
+    "random_sizes",
+    "check_array",
+    "check_grads",
+    "check_grads_ok",
+    "check_dot_gradient",
+    "check_elementwise_jacobian",
+    "check_hadamard_jacobians",
+    "check_linear_map_gradients",
+    "check_finite_difference_jacobian",
+    "check_sigmoid",
+    "check_softmax",
+    "check_gates",
+    "check_cell_update",
+    "check_cell_forward",
+    "check_sequence_forward",
+    "check_softmax_ce_grad",
+    "check_sigmoid_gate_grads",
+    "check_candidate_grads",
+    "check_cell_backward",
+    "check_lstm_backward",
+    "check_gradient_check",
+    "check_rnn_step",
+    "check_rnn_step_backward",
+    "check_rnn_bptt",
+    "check_hidden_jacobian",
 ]
 
 
 @pytest.fixture(scope="session")
 def tests_dirs(tmp_path_factory):
     """{stem: (public tests dir, every test's dir)} from otter assign of each master."""
-    return {stem: (student / "tests", ag) for stem, (student, ag, _) in ex.assign_all(tmp_path_factory).items()}
+    return {
+        stem: (student / "tests", ag)
+        for stem, (student, ag, _) in ex.assign_all(tmp_path_factory).items()
+    }
 
 
 def run(tests_dir, ns, only):
@@ -66,13 +100,15 @@ def test_correct_versions_stand_alone_and_match_the_references():
     params, x, a0, y = gradcheck.random_problem(lstm, 3, 4, 5, 2, 2, seed=0)
     c0 = np.tanh(a0[::-1])
     a, c, y_hat, k = lstm.lstm_cell_forward(x[:, :, 0], a0, c0, params)
-    for got, want in [(fresh["cell_forward"](x[:, :, 0], a0, c0, params), (a, c, y_hat)),
-                      (fresh["gates"](x[:, :, 0], a0, params),
-                       tuple(k[n] for n in ("gamma_f", "gamma_u", "gamma_o", "c_tilde"))),
-                      (fresh["cell_update"](k["gamma_f"], k["gamma_u"], k["gamma_o"], k["c_tilde"], c0),
-                       (c, a)),
-                      (fresh["softmax_ce_grad"](y_hat, y[:, :, 0]),
-                       ((y_hat - y[:, :, 0]) / 2,))]:
+    for got, want in [
+        (fresh["cell_forward"](x[:, :, 0], a0, c0, params), (a, c, y_hat)),
+        (
+            fresh["gates"](x[:, :, 0], a0, params),
+            tuple(k[n] for n in ("gamma_f", "gamma_u", "gamma_o", "c_tilde")),
+        ),
+        (fresh["cell_update"](k["gamma_f"], k["gamma_u"], k["gamma_o"], k["c_tilde"], c0), (c, a)),
+        (fresh["softmax_ce_grad"](y_hat, y[:, :, 0]), ((y_hat - y[:, :, 0]) / 2,)),
+    ]:
         for g, w in zip(got if isinstance(got, tuple) else (got,), want):
             np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
     da, dc = np.random.default_rng(0).normal(size=(2,) + a0.shape)
@@ -80,12 +116,14 @@ def test_correct_versions_stand_alone_and_match_the_references():
     got = fresh["cell_backward"](da, dc, k)
     assert set(got) == set(want) and all(np.allclose(got[n], want[n], atol=1e-13) for n in want)
     rp, rx, ra, _ = gradcheck.random_problem(rnn, 3, 4, 5, 2, 2, seed=0)
-    r_a, r_y, r_k = rnn.rnn_cell_forward(rx[:, :, 0], ra, rp)
+    _, r_y, r_k = rnn.rnn_cell_forward(rx[:, :, 0], ra, rp)
     np.testing.assert_allclose(fresh["rnn_step"](rx[:, :, 0], ra, rp)[1], r_y, rtol=1e-12)
     want = rnn.rnn_cell_backward(da[:4], r_k)
     got = fresh["rnn_step_backward"](da[:4], r_k)
     assert all(np.allclose(got[n], want[n], atol=1e-13) for n in want)
-    np.testing.assert_array_equal(fresh["sigmoid"](np.array([-1000.0, 0.0, 1000.0])), [0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(
+        fresh["sigmoid"](np.array([-1000.0, 0.0, 1000.0])), [0.0, 0.5, 1.0]
+    )
 
 
 def test_correct_versions_carry_the_students_names():
@@ -93,7 +131,7 @@ def test_correct_versions_carry_the_students_names():
     for stem, later in _correct.EARLIER.items():
         asked = [name for name, _ in ex.master_parts(stem)[1]]
         for name, deps in later.items():
-            assert name in asked and set(deps) <= set(asked[:asked.index(name)]), (stem, name)
+            assert name in asked and set(deps) <= set(asked[: asked.index(name)]), (stem, name)
 
 
 # ------------------------------------------------------------------ with_correct
@@ -102,10 +140,15 @@ def test_correct_versions_carry_the_students_names():
 def test_with_correct_swaps_names_for_the_call_only_and_restores_them_after_an_error():
     """The student's namespace gets its own functions back, even when the call raises."""
     ns = {}
-    exec("def helper(v):\n    return -v\n"
-         "def answer(v):\n    if v < 0:\n        raise ValueError('no')\n    return helper(v) + missing(v)", ns)
+    exec(
+        "def helper(v):\n    return -v\n"
+        "def answer(v):\n    if v < 0:\n        raise ValueError('no')\n    return helper(v) + missing(v)",
+        ns,
+    )
     wrong_helper = ns["helper"]
-    fair = feedback._common.with_correct(ns["answer"], {"helper": lambda v: v, "missing": lambda v: 0})
+    fair = feedback._common.with_correct(
+        ns["answer"], {"helper": lambda v: v, "missing": lambda v: 0}
+    )
     assert fair(2) == 2 and ns["helper"] is wrong_helper and "missing" not in ns
     with pytest.raises(ValueError):
         fair(-1)
@@ -150,11 +193,14 @@ def test_proxies_get_the_correct_names_strict_calls_and_no_alarm():
 
 def test_a_proxy_that_times_out_or_changes_its_inputs_gets_the_message():
     """TimeoutError from a proxy and a changed last_args become the same feedback as in-kernel."""
+
     class Slow(FakeProxy):
         def _run(self, args):
             raise TimeoutError("gates did not return within 10 s")
 
-    with pytest.raises(AssertionError, match=r"^q3: gates did not return within 10 s \(an infinite loop\?\)"):
+    with pytest.raises(
+        AssertionError, match=r"^q3: gates did not return within 10 s \(an infinite loop\?\)"
+    ):
         feedback.check_gates(Slow(None, []), seeds=(0,))
 
     class Mutating(FakeProxy):
@@ -174,13 +220,15 @@ def test_an_infinite_loop_costs_only_its_own_question(tests_dirs, monkeypatch):
     """gates loops (for 3 s: a stand-in for forever): q3 scores 0 with a time-out message after
     the per-call limit; q5 and q6, which call gates, still score full marks."""
     monkeypatch.setattr(_common, "CALL_TIMEOUT", 0.2)
-    loop = ("def gates(xt, a_prev, params):\n    import time\n    end = time.perf_counter() + 3\n"
-            "    while time.perf_counter() < end:\n        pass")
+    loop = (
+        "def gates(xt, a_prev, params):\n    import time\n    end = time.perf_counter() + 3\n"
+        "    while time.perf_counter() < end:\n        pass"
+    )
     ns = ex.namespace("02_lstm_forward", gates=loop)
     start = time.perf_counter()
     results = run(tests_dirs["02_lstm_forward"][1], ns, ["q3", "q5", "q6"])
     assert time.perf_counter() - start < 2.5
-    score, possible, text = results["q3"]
+    score, _, text = results["q3"]
     assert score == 0 and "q3: gates did not return within 0.2 s (an infinite loop?)" in text, text
     assert results["q5"][0] == results["q5"][1] > 0 and results["q6"][0] == results["q6"][1] > 0
 
@@ -189,7 +237,9 @@ def test_the_time_limit_restores_the_alarm_and_leaves_an_outer_timer_alone():
     """After a call the old SIGALRM handler is back; a timer set by someone else keeps running."""
     before = signal.getsignal(signal.SIGALRM)
     _common._call(lambda: 1, "f")
-    assert signal.getsignal(signal.SIGALRM) is before and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    assert (
+        signal.getsignal(signal.SIGALRM) is before and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    )
     previous = signal.signal(signal.SIGALRM, lambda *a: None)
     try:
         signal.setitimer(signal.ITIMER_REAL, 30)
@@ -205,14 +255,40 @@ def test_the_time_limit_restores_the_alarm_and_leaves_an_outer_timer_alone():
 FAIR = [
     # (assignment, the question with the slip, its wrong code, later questions that keep full marks)
     ("02_lstm_forward", "q1", "def sigmoid(z):\n    return np.tanh(z)", ["q3", "q5", "q6"]),
-    ("02_lstm_forward", "q3", ex.slip("02_lstm_forward", "gates", ('z("f")), sigmoid(z("u"))', 'z("u")), sigmoid(z("f"))')),
-     ["q5", "q6"]),
-    ("02_lstm_forward", "q5", ex.slip("02_lstm_forward", "cell_forward", ("return a, c,", "return c, a,")), ["q6"]),
-    ("03_lstm_backward", "q2", ex.slip("03_lstm_backward", "sigmoid_gate_grads", (" * gamma * (1.0 - gamma)", "")),
-     ["q4", "q5"]),
-    ("03_lstm_backward", "q4", ex.slip("03_lstm_backward", "cell_backward", ('= dc * k["gamma_f"]', "= dc")), ["q5"]),
-    ("04_rnn_bptt", "q2", ex.slip("04_rnn_bptt", "rnn_step_backward", ('(1.0 - cache["a"] ** 2)', '(1.0 - cache["a"])')),
-     ["q3"]),
+    (
+        "02_lstm_forward",
+        "q3",
+        ex.slip(
+            "02_lstm_forward", "gates", ('z("f")), sigmoid(z("u"))', 'z("u")), sigmoid(z("f"))')
+        ),
+        ["q5", "q6"],
+    ),
+    (
+        "02_lstm_forward",
+        "q5",
+        ex.slip("02_lstm_forward", "cell_forward", ("return a, c,", "return c, a,")),
+        ["q6"],
+    ),
+    (
+        "03_lstm_backward",
+        "q2",
+        ex.slip("03_lstm_backward", "sigmoid_gate_grads", (" * gamma * (1.0 - gamma)", "")),
+        ["q4", "q5"],
+    ),
+    (
+        "03_lstm_backward",
+        "q4",
+        ex.slip("03_lstm_backward", "cell_backward", ('= dc * k["gamma_f"]', "= dc")),
+        ["q5"],
+    ),
+    (
+        "04_rnn_bptt",
+        "q2",
+        ex.slip(
+            "04_rnn_bptt", "rnn_step_backward", ('(1.0 - cache["a"] ** 2)', '(1.0 - cache["a"])')
+        ),
+        ["q3"],
+    ),
 ]
 
 
@@ -223,7 +299,9 @@ def test_a_slip_costs_points_once_on_its_own_question(stem, q, code, later, test
     results = run(tests_dirs[stem][1], ns, [q] + later)
     assert results[q][0] < results[q][1], f"{stem} {q} kept full marks"
     for p in later:
-        assert results[p][0] == results[p][1] > 0, f"{stem} {p} lost points for {q}'s slip:\n{results[p][2]}"
+        assert results[p][0] == results[p][1] > 0, (
+            f"{stem} {p} lost points for {q}'s slip:\n{results[p][2]}"
+        )
 
 
 # ------------------------------------------------------------------ the prompts' rules are public
@@ -231,26 +309,61 @@ def test_a_slip_costs_points_once_on_its_own_question(stem, q, code, later, test
 RULES = [
     # (assignment, question, wrong code breaking a rule the prompt states, words of the public feedback)
     ("02_lstm_forward", "q1", "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))", ["overflowed"]),
-    ("02_lstm_forward", "q2", "def softmax(z):\n    e = np.exp(z)\n    return e / e.sum(axis=0, keepdims=True)",
-     ["overflowed", "subtract each column's maximum"]),
-    ("02_lstm_forward", "q1", "def sigmoid(z):\n    e = np.exp(-np.abs(z))\n"
-     "    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).reshape(z.shape[0], -1)", ["shape"]),
-    ("04_rnn_bptt", "q1", ex.slip("04_rnn_bptt", "rnn_step", ("z - z.max(axis=0, keepdims=True)", "z")),
-     ["overflowed", "subtract each column's maximum"]),
-    ("03_lstm_backward", "q6", ex.slip("03_lstm_backward", "gradient_check",
-                                       ("np.max(np.abs(g - n)) / max(1e-12, np.max(np.abs(g) + np.abs(n)))",
-                                        "np.linalg.norm(g - n) / (np.linalg.norm(g) + np.linalg.norm(n))")),
-     ["max_j |g_j − n_j| / max(1e−12, max_j (|g_j| + |n_j|))"]),
-    ("03_lstm_backward", "q6", ex.slip("03_lstm_backward", "gradient_check", ("        W[idx] = old\n", "")),
-     ["modified its input params", "put each perturbed entry of params[name] back"]),
-    ("01_matrix_calculus", "q5", ex.slip("01_matrix_calculus", "finite_difference_jacobian",
-                                         ("x = np.array(x, dtype=float)", "x = np.asarray(x, dtype=float)"),
-                                         ("        flat[j] = old\n", "")),
-     ["modified its input x", "perturb a copy of x"]),
+    (
+        "02_lstm_forward",
+        "q2",
+        "def softmax(z):\n    e = np.exp(z)\n    return e / e.sum(axis=0, keepdims=True)",
+        ["overflowed", "subtract each column's maximum"],
+    ),
+    (
+        "02_lstm_forward",
+        "q1",
+        "def sigmoid(z):\n    e = np.exp(-np.abs(z))\n"
+        "    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).reshape(z.shape[0], -1)",
+        ["shape"],
+    ),
+    (
+        "04_rnn_bptt",
+        "q1",
+        ex.slip("04_rnn_bptt", "rnn_step", ("z - z.max(axis=0, keepdims=True)", "z")),
+        ["overflowed", "subtract each column's maximum"],
+    ),
+    (
+        "03_lstm_backward",
+        "q6",
+        ex.slip(
+            "03_lstm_backward",
+            "gradient_check",
+            (
+                "np.max(np.abs(g - n)) / max(1e-12, np.max(np.abs(g) + np.abs(n)))",
+                "np.linalg.norm(g - n) / (np.linalg.norm(g) + np.linalg.norm(n))",
+            ),
+        ),
+        ["max_j |g_j − n_j| / max(1e−12, max_j (|g_j| + |n_j|))"],
+    ),
+    (
+        "03_lstm_backward",
+        "q6",
+        ex.slip("03_lstm_backward", "gradient_check", ("        W[idx] = old\n", "")),
+        ["modified its input params", "put each perturbed entry of params[name] back"],
+    ),
+    (
+        "01_matrix_calculus",
+        "q5",
+        ex.slip(
+            "01_matrix_calculus",
+            "finite_difference_jacobian",
+            ("x = np.array(x, dtype=float)", "x = np.asarray(x, dtype=float)"),
+            ("        flat[j] = old\n", ""),
+        ),
+        ["modified its input x", "perturb a copy of x"],
+    ),
 ]
 
 
-@pytest.mark.parametrize("stem, q, code, words", RULES, ids=[f"{r[0][:2]}-{r[1]}-{i}" for i, r in enumerate(RULES)])
+@pytest.mark.parametrize(
+    "stem, q, code, words", RULES, ids=[f"{r[0][:2]}-{r[1]}-{i}" for i, r in enumerate(RULES)]
+)
 def test_every_rule_a_prompt_states_is_checked_by_its_public_test(stem, q, code, words, tests_dirs):
     ns = ex.namespace(stem)
     exec(compile(code, "wrong", "exec"), ns)

@@ -79,7 +79,9 @@ def is_proxy(fn):
 
 @contextlib.contextmanager
 def _time_limit(seconds):
-    """Raise :class:`_CallTimedOut` in the block after ``seconds`` (main thread, Unix, no other timer).
+    """Raise :class:`_CallTimedOut` in the block after ``seconds``.
+
+    Only in the main thread, on Unix, and when no other timer runs.
 
     Leaves an outer timer (e.g. a grader's own) alone; restores the previous SIGALRM handler.
     """
@@ -150,7 +152,10 @@ def _copy(arg):
 
 
 def _changed(before, after):
-    """Where ``after`` differs from ``before`` ("" for the whole thing, "['c']" for a key), or None."""
+    """Where ``after`` differs from ``before``, or None.
+
+    "" for the whole thing, "['c']" for a key of a dict, "[0]" for an item of a list.
+    """
     if isinstance(before, np.ndarray):
         same = (
             isinstance(after, np.ndarray)
@@ -364,7 +369,8 @@ def check_grads(got, want, context="", m=None, tol=TOL):
     if m is not None and all("m = " in problems[k] for k in wrong) and len(wrong) > 2:
         _fail(
             f"every gradient is m = {m} times the right one{where}: J averages over the batch, so "
-            "∂J/∂z_y = (ŷ − y)/m; summing over the batch instead of averaging multiplies everything by m"
+            "∂J/∂z_y = (ŷ − y)/m; summing over the batch instead of averaging multiplies "
+            "everything by m"
         )
     shape_msgs = [problems[k] for k in wrong if "shape" in problems[k]]
     if shape_msgs:
@@ -384,8 +390,10 @@ def check_grads(got, want, context="", m=None, tol=TOL):
                 and rel_error(got[kh], want[kg]) <= tol
             ):
                 _fail(
-                    f"your gradients of gates {g} and {h} are swapped{where}: dW_{g}a equals the right "
-                    f"dW_{h}a and the other way round; check which gate value (Γ_{g} or Γ_{h}) each "
+                    f"your gradients of gates {g} and {h} are swapped{where}: dW_{g}a equals the "
+                    "right "
+                    f"dW_{h}a and the other way round; check which gate value (Γ_{g} or Γ_{h}) "
+                    "each "
                     "backward step uses"
                 )
     details = "; ".join(problems[k] for k in wrong)
@@ -399,7 +407,8 @@ def check_grads(got, want, context="", m=None, tol=TOL):
         right = f" while the {', '.join(good)} gradients are right" if good else ""
         hints = "; ".join(f"for {g}: {GATE_HINTS[g]}" for g in bad if g in GATE_HINTS)
         _fail(
-            f"{names} {'is' if len(wrong) == 1 else 'are'} off{right}{where}: {hints}. Details: {details}"
+            f"{names} {'is' if len(wrong) == 1 else 'are'} off{right}{where}: {hints}. Details: "
+            f"{details}"
         )
     hints = "; ".join(INPUT_HINTS[k] for k in wrong if k in INPUT_HINTS) or (
         "check how the gradient is passed back to the inputs"
@@ -457,7 +466,8 @@ def _loop_slips(module, T):
             ("a", "c"),
             (
                 f"your loop over time never visits the last step (time index T_x − 1 = {T - 1}): "
-                "dx[:, :, -1] stays zero and that step's gradients are missing; reversed(range(T_x)) "
+                "dx[:, :, -1] stays zero and that step's gradients are missing; "
+                "reversed(range(T_x)) "
                 "starts at T_x − 1"
             ),
         ),
@@ -465,7 +475,8 @@ def _loop_slips(module, T):
             back[:-1],
             ("a", "c"),
             (
-                "your loop over time never visits the first step (time index 0): dx[:, :, 0] stays zero, "
+                "your loop over time never visits the first step (time index 0): dx[:, :, 0] "
+                "stays zero, "
                 "the weight gradients miss its term, and da0 must be the da_prev of step index 0; "
                 "reversed(range(T_x)) ends at 0"
             ),
@@ -474,8 +485,10 @@ def _loop_slips(module, T):
             list(range(T)),
             ("a", "c"),
             (
-                "your loop runs forward in time (t = 0, 1, …): back-propagation goes from the last step "
-                "to the first, reversed(range(T_x)), so that step t can add what step t+1 sends back"
+                "your loop runs forward in time (t = 0, 1, …): back-propagation goes from the "
+                "last step "
+                "to the first, reversed(range(T_x)), so that step t can add what step t+1 sends "
+                "back"
             ),
         ),
         (
@@ -484,7 +497,8 @@ def _loop_slips(module, T):
             (
                 "your gradients are right for a single time step but off over several: ∂J/∂a⟨t⟩ "
                 "misses the part that step t+1 sends back: at each step "
-                "da = W_ya dz_y + (da_prev of the step after), not W_ya dz_y alone (the t+1 component)"
+                "da = W_ya dz_y + (da_prev of the step after), not W_ya dz_y alone (the t+1 "
+                "component)"
             ),
         ),
     ]

@@ -97,7 +97,8 @@ def check_sigmoid_gate_grads(fn, seeds=(0, 1)):
             (
                 lambda g: _sigmoid(g) * (1.0 - _sigmoid(g)),
                 (
-                    f"dz applies σ′ to Γ itself: Γ is already σ(z), so σ′(z) = Γ∘(1−Γ), not σ(Γ)(1−σ(Γ)); "
+                    "dz applies σ′ to Γ itself: Γ is already σ(z), so σ′(z) = Γ∘(1−Γ), not "
+                    "σ(Γ)(1−σ(Γ)); "
                     f"{rule}"
                 ),
             ),
@@ -126,7 +127,8 @@ def check_candidate_grads(fn, seeds=(0, 1)):
             (
                 lambda c: 1.0 - np.tanh(c) ** 2,
                 (
-                    f"dz applies tanh′ to c̃ itself: c̃ is already tanh(z_c), so tanh′(z_c) = 1 − c̃∘c̃, not "
+                    "dz applies tanh′ to c̃ itself: c̃ is already tanh(z_c), so tanh′(z_c) = 1 − "
+                    "c̃∘c̃, not "
                     f"1 − tanh²(c̃); {rule}"
                 ),
             ),

@@ -101,7 +101,7 @@ _GATE_EQ = {
 
 
 def _gates_with_square_untransposed(xt, a_prev, params):
-    """The gates computed with W_ga a⟨t−1⟩ instead of W_gaᵀ a⟨t−1⟩ (a slip the shapes cannot show)."""
+    """The gates computed with W_ga a⟨t−1⟩ instead of W_gaᵀ a⟨t−1⟩: a slip shapes cannot show."""
 
     def z(g):
         return params[f"W_{g}a"] @ a_prev + params[f"W_{g}x"].T @ xt + params[f"b_{g}"]

@@ -46,7 +46,8 @@ def check_elementwise_jacobian(fn, seeds=(0, 1)):
         got = _call(fn, "elementwise_jacobian", z)
         if np.shape(got) in ((n, 1), (n,)):
             _fail(
-                f"expected shape ({n}, {n}), got {np.shape(got)}: the Jacobian of a function of a vector "
+                f"expected shape ({n}, {n}), got {np.shape(got)}: the Jacobian of a function of a "
+                "vector "
                 "of size n is n × n; an element-wise function's Jacobian is diag(σ′(z))"
             )
         got = np.asarray(got, dtype=float)
@@ -66,7 +67,8 @@ def check_hadamard_jacobians(fn, seeds=(0, 1)):
         )
         if np.shape(J_u) == (n, n) and rel_error(J_u, np.diag(u.ravel())) <= TOL:
             _fail(
-                "J_u = diag(u) is swapped: u∘v changes with u_i at the rate v_i, so ∂(u∘v)/∂u = diag(v)"
+                "J_u = diag(u) is swapped: u∘v changes with u_i at the rate v_i, so ∂(u∘v)/∂u = "
+                "diag(v)"
             )
         check_array("J_u = ∂(u∘v)/∂u", J_u, np.diag(v.ravel()))
         check_array("J_v = ∂(u∘v)/∂v", J_v, np.diag(u.ravel()))
@@ -111,12 +113,14 @@ def check_finite_difference_jacobian(fn, seeds=(0, 1)):
             got_arr = np.asarray(got, dtype=float)
             if got_arr.shape == want.shape[::-1] and want.shape[0] != want.shape[1]:
                 _fail(
-                    f"for {label}: expected shape {want.shape}, got {got_arr.shape}: numerator layout puts "
+                    f"for {label}: expected shape {want.shape}, got {got_arr.shape}: numerator "
+                    "layout puts "
                     "∂f_i/∂x_j in row i, column j (len f rows)"
                 )
             if got_arr.shape == want.shape and 1e-7 < rel_error(got_arr, want) < 1e-3:
                 _fail(
-                    f"for {label}: close but off by {rel_error(got_arr, want):.1g} — about h: a one-sided "
-                    "difference; use the centred (f(x + h e_j) − f(x − h e_j)) / 2h"
+                    f"for {label}: close but off by {rel_error(got_arr, want):.1g}, about what a "
+                    "one-sided difference or a step other than the given h leaves; use the "
+                    "centred (f(x + h e_j) − f(x − h e_j)) / 2h with h as given (1e-5)"
                 )
             check_array(f"the Jacobian of {label}", got, want, tol=1e-7)
