@@ -142,7 +142,8 @@ def test_with_correct_swaps_names_for_the_call_only_and_restores_them_after_an_e
     ns = {}
     exec(
         "def helper(v):\n    return -v\n"
-        "def answer(v):\n    if v < 0:\n        raise ValueError('no')\n    return helper(v) + missing(v)",
+        "def answer(v):\n    if v < 0:\n        raise ValueError('no')\n"
+        "    return helper(v) + missing(v)",
         ns,
     )
     wrong_helper = ns["helper"]
@@ -209,7 +210,7 @@ def test_a_proxy_that_times_out_or_changes_its_inputs_gets_the_message():
             self.last_args = (2 * args[0],) + args[1:]
             return out
 
-    with pytest.raises(AssertionError, match="modified its input argument 1"):
+    with pytest.raises(AssertionError, match="modified its input dgamma"):
         feedback.check_sigmoid_gate_grads(Mutating(None, []), seeds=(0,))
 
 
@@ -307,7 +308,7 @@ def test_a_slip_costs_points_once_on_its_own_question(stem, q, code, later, test
 # ------------------------------------------------------------------ the prompts' rules are public
 
 RULES = [
-    # (assignment, question, wrong code breaking a rule the prompt states, words of the public feedback)
+    # (assignment, question, code breaking a rule the prompt states, words of the public feedback)
     ("02_lstm_forward", "q1", "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))", ["overflowed"]),
     (
         "02_lstm_forward",

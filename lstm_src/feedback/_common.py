@@ -65,6 +65,10 @@ CALL_TIMEOUT = 10.0
 #: The question each student function answers, for messages ("q3: gates did not return ...").
 QUESTION_OF = {}
 
+#: The parameter names each prompt gives a student function, for messages about its inputs
+#: when its own signature cannot be read (the grader's proxies).
+PARAMETERS = {}
+
 
 class _CallTimedOut(BaseException):
     """Raised by the alarm inside a student's function (a BaseException: ``except Exception`` in
@@ -181,7 +185,8 @@ def _changed(before, after):
     return None
 
 
-def _arg_names(fn, count):
+def _arg_names(fn, name, count):
+    """The names of ``fn``'s first ``count`` parameters: its own, else the prompt's."""
     try:
         names = [
             p.name
@@ -190,6 +195,8 @@ def _arg_names(fn, count):
         ]
     except (TypeError, ValueError):
         names = []
+    if len(names) < count:
+        names = list(PARAMETERS.get(name, ()))
     return [names[i] if i < len(names) else f"argument {i + 1}" for i in range(count)]
 
 
@@ -225,7 +232,7 @@ def _call(fn, name, *args, strict=False, mutation_hint=None):
         _fail(f"{name} raised {type(exc).__name__}: {exc}")
     after = getattr(fn, "last_args", None) if proxy else copies
     if after is not None:
-        for arg_name, before, now in zip(_arg_names(fn, len(args)), args, after):
+        for arg_name, before, now in zip(_arg_names(fn, name, len(args)), args, after):
             where = _changed(before, now)
             if where is not None:
                 hint = mutation_hint or (

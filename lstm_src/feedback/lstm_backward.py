@@ -6,6 +6,7 @@ from .. import lstm, rnn
 from ..gradcheck import rel_error
 from ..loss import softmax_cross_entropy_backward
 from ._common import (
+    PARAMETERS,
     QUESTION_OF,
     TOL,
     _call,
@@ -29,6 +30,14 @@ QUESTION_OF.update(
     cell_backward="q4",
     lstm_backward="q5",
     gradient_check="q6",
+)
+PARAMETERS.update(
+    softmax_ce_grad=("y_hat", "y"),
+    sigmoid_gate_grads=("dgamma", "gamma", "a_prev", "xt"),
+    candidate_grads=("dc_tilde", "c_tilde", "a_prev", "xt"),
+    cell_backward=("da", "dc_next", "cache"),
+    lstm_backward=("y", "caches"),
+    gradient_check=("forward", "backward", "x", "a0", "y", "params", "name", "h"),
 )
 
 

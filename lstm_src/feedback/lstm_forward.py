@@ -5,6 +5,7 @@ import numpy as np
 from .. import activations, lstm
 from ..gradcheck import rel_error
 from ._common import (
+    PARAMETERS,
     QUESTION_OF,
     TOL,
     _call,
@@ -29,6 +30,14 @@ QUESTION_OF.update(
     cell_update="q4",
     cell_forward="q5",
     sequence_forward="q6",
+)
+PARAMETERS.update(
+    sigmoid=("z",),
+    softmax=("z",),
+    gates=("xt", "a_prev", "params"),
+    cell_update=("gamma_f", "gamma_u", "gamma_o", "c_tilde", "c_prev"),
+    cell_forward=("xt", "a_prev", "c_prev", "params"),
+    sequence_forward=("x", "a0", "params"),
 )
 
 

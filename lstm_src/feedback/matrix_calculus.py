@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import activations
 from ..gradcheck import rel_error
-from ._common import QUESTION_OF, TOL, _call, _fail, _unpack, check_array, random_sizes
+from ._common import PARAMETERS, QUESTION_OF, TOL, _call, _fail, _unpack, check_array, random_sizes
 
 QUESTION_OF.update(
     dot_gradient="q1",
@@ -12,6 +12,13 @@ QUESTION_OF.update(
     hadamard_jacobians="q3",
     linear_map_gradients="q4",
     finite_difference_jacobian="q5",
+)
+PARAMETERS.update(
+    dot_gradient=("a", "b"),
+    elementwise_jacobian=("z",),
+    hadamard_jacobians=("u", "v"),
+    linear_map_gradients=("dz", "W", "a"),
+    finite_difference_jacobian=("f", "x", "h"),
 )
 
 

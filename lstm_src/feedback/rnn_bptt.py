@@ -5,6 +5,7 @@ import numpy as np
 from .. import rnn
 from ..gradcheck import rel_error
 from ._common import (
+    PARAMETERS,
     QUESTION_OF,
     TOL,
     _call,
@@ -21,6 +22,12 @@ from ._correct import earlier
 
 ASSIGNMENT = "04_rnn_bptt"
 QUESTION_OF.update(rnn_step="q1", rnn_step_backward="q2", rnn_bptt="q3", hidden_jacobian="q4")
+PARAMETERS.update(
+    rnn_step=("xt", "a_prev", "params"),
+    rnn_step_backward=("da", "cache"),
+    rnn_bptt=("y", "caches"),
+    hidden_jacobian=("a", "W_aa"),
+)
 
 
 def _fair(fn, name):
