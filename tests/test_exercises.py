@@ -321,6 +321,24 @@ WRONG = [
     ("04_rnn_bptt", "q1", "rnn_step",  # W_aa left untransposed
      slip("04_rnn_bptt", "rnn_step", ('params["W_aa"].T @ a_prev', 'params["W_aa"] @ a_prev')),
      ["a uses W_aa a⟨t−1⟩ where it needs W_aaᵀ"]),
+    ("04_rnn_bptt", "q4", "hidden_jacobian",  # tanh′ written as 1 − tanh
+     slip("04_rnn_bptt", "hidden_jacobian", ("(1.0 - a * a)", "(1.0 - a)")),
+     ["tanh′ = 1 − tanh², not 1 − tanh"]),
+    ("04_rnn_bptt", "q2", "rnn_step_backward",  # da_prev through W_aaᵀ
+     slip("04_rnn_bptt", "rnn_step_backward", ('p["W_aa"] @ dz', 'p["W_aa"].T @ dz')),
+     ["da_prev uses W_aaᵀ δz", "(no transpose)"]),
+    ("03_lstm_backward", "q2", "sigmoid_gate_grads",  # σ′ applied to Γ once more
+     slip("03_lstm_backward", "sigmoid_gate_grads",
+          ("dz = dgamma * gamma * (1.0 - gamma)",
+           "s = 1 / (1 + np.exp(-gamma))\n    dz = dgamma * s * (1.0 - s)")),
+     ["applies σ′ to Γ itself", "Γ∘(1−Γ)"]),
+    ("03_lstm_backward", "q3", "candidate_grads",  # tanh applied to c̃ once more
+     slip("03_lstm_backward", "candidate_grads", ("(1.0 - c_tilde ** 2)", "(1.0 - np.tanh(c_tilde) ** 2)")),
+     ["applies tanh′ to c̃ itself"]),
+    ("03_lstm_backward", "q5", "lstm_backward",  # dc_prev never passed back
+     slip("03_lstm_backward", "lstm_backward",
+          ('da_next, dc_next = step["da_prev"], step["dc_prev"]', 'da_next = step["da_prev"]')),
+     ["∂J/∂c⟨t⟩ misses the part that step t+1 sends back", "dc_prev of the step after"]),
 ]
 
 
