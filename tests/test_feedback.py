@@ -197,10 +197,10 @@ def test_a_proxy_that_times_out_or_changes_its_inputs_gets_the_message():
 
     class Slow(FakeProxy):
         def _run(self, args):
-            raise TimeoutError("gates did not return within 10 s")
+            raise TimeoutError("gates did not return within 7 s")
 
     with pytest.raises(
-        AssertionError, match=r"^q3: gates did not return within 10 s \(an infinite loop\?\)"
+        AssertionError, match=r"^q3: gates did not return within 7 s \(an infinite loop\?\)"
     ):
         feedback.check_gates(Slow(None, []), seeds=(0,))
 

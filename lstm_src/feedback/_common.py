@@ -10,6 +10,7 @@ import contextlib
 import copy
 import functools
 import inspect
+import re
 import signal
 import threading
 import warnings
@@ -221,8 +222,10 @@ def _call(fn, name, *args, strict=False, mutation_hint=None):
             errors = {"over": "raise", "invalid": "raise", "divide": "raise"} if strict else {}
             with np.errstate(**errors):
                 out = run(*copies)
-    except (_CallTimedOut, TimeoutError):
-        _fail(f"{label} did not return within {CALL_TIMEOUT:g} s (an infinite loop?)")
+    except (_CallTimedOut, TimeoutError) as exc:
+        limit = re.search(r"within ([0-9.]+) s", str(exc))  # a proxy's own limit, when it says
+        seconds = limit.group(1) if limit else f"{CALL_TIMEOUT:g}"
+        _fail(f"{label} did not return within {seconds} s (an infinite loop?)")
     except (FloatingPointError, RuntimeWarning) as exc:
         _fail(
             f"{name} overflowed ({exc}) for large inputs: keep every exponent <= 0 "
