@@ -238,6 +238,13 @@ class StudentFunction:
         self.last_args = tuple(after) if isinstance(after, list) else None
         return out
 
+    def strict(self, *args):
+        """The same call, with an overflow or a division by zero in the student's code an error
+        (FloatingPointError or RuntimeWarning, raised here): lstm_src.feedback's overflow checks."""
+        out, after = self.grader.call(self.name, args, {}, self.correct, strict=True)
+        self.last_args = tuple(after) if isinstance(after, list) else None
+        return out
+
     def __repr__(self):
         return f"<student function {self.name}>"
 
@@ -300,8 +307,11 @@ class Grader:
         if self.sandbox is not None:
             self.sandbox.kill()
 
-    def call(self, name, args, kwargs, correct):
-        """Run the student's ``name(*args, **kwargs)`` in the question's child: (value, args after)."""
+    def call(self, name, args, kwargs, correct, strict=False):
+        """Run the student's ``name(*args, **kwargs)`` in the question's child: (value, args after).
+
+        With ``strict``, the child runs it with numpy's floating-point errors and RuntimeWarnings
+        raised as exceptions."""
         if name in self.timed_out:
             raise TimeoutError(f"{name} did not return within {self.limits['call_timeout']:g} s")
         sb = self.sandbox
@@ -317,7 +327,7 @@ class Grader:
             inject[n] = len(callbacks) - 1
         try:
             wire.write_frame(sb.w_in, {"op": "call", "name": name, "limit": limit, "inject": inject,
-                                       "value": tree}, blobs)
+                                       "value": tree, "strict": bool(strict)}, blobs)
             end = min(time.monotonic() + limit + GRACE, self.deadline)
             while True:
                 header, blobs = wire.read_frame(sb.r_out, end)

@@ -10,10 +10,12 @@ checker treats every answer from this process as data (see wire.py), and what
 this process reports about patches and file access are advisory flags.
 """
 import builtins
+import contextlib
 import os
 import signal
 import sys
 import types
+import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire  # noqa: E402
@@ -237,6 +239,19 @@ def _timeout(signum, frame):
     os._exit(0)
 
 
+@contextlib.contextmanager
+def _strict(on):
+    """Overflow, invalid operations and division by zero raise inside the block, when ``on``."""
+    if not on:
+        yield
+        return
+    import numpy as np
+
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error", RuntimeWarning)
+        yield
+
+
 def serve(ns, q):
     """One question's child: answer the checker's calls until it says stop."""
     from lstm_src import _tripwire
@@ -257,7 +272,8 @@ def serve(ns, q):
             g.update(injected)
             signal.setitimer(signal.ITIMER_REAL, limit)
             try:
-                out = fn(*args, **kwargs)
+                with _strict(header.get("strict") is True):
+                    out = fn(*args, **kwargs)
                 reply = {"op": "return"}
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
