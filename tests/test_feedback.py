@@ -386,3 +386,33 @@ def test_step_report_names_missing_and_shifted_steps():
     assert "shifted one step later" in _common.step_report("a", np.roll(want, 1, axis=2), want)
     assert "shifted one step earlier" in _common.step_report("a", np.roll(want, -1, axis=2), want)
     assert _common.step_report("a", want + 1, want) is None
+
+
+# ------------------------------------------------------------------ under the sandboxed grader
+
+
+def test_grade_py_enforces_the_overflow_rule_and_fair_marks(tmp_path):
+    """Graded by exercises/grade.py (the sandboxed grader, whose functions are proxies), an
+    overflowing sigmoid loses q1 with the overflow message; q3, q5, q6, which call it, do not."""
+    import json
+    import subprocess
+    import sys
+
+    import nbformat
+
+    stem = "02_lstm_forward"
+    nb = nbformat.read(ex.EX / stem / f"{stem}.ipynb", as_version=4)
+    answers = [c for c in nb.cells if "otter_answer_cell" in c.metadata.get("tags", [])]
+    for cell, (_, src) in zip(answers, ex.master_parts(stem)[1], strict=True):
+        cell.source = src
+    answers[0].source = "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))"
+    nbformat.write(nb, tmp_path / "overflow.ipynb")
+    proc = subprocess.run(
+        [sys.executable, str(ex.EX / "grade.py"), str(tmp_path / "overflow.ipynb"),
+         "--output", str(tmp_path / "g.csv")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (row,) = json.loads((tmp_path / "g.json").read_text())
+    assert row["scores"]["q1"] == 0 and "sigmoid overflowed" in row["feedback"]["q1"], row
+    assert all(row["scores"][q] == 3 for q in ("q3", "q5", "q6")), row

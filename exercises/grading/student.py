@@ -275,7 +275,7 @@ def serve(ns, q):
             g.update(injected)
             signal.setitimer(signal.ITIMER_REAL, limit)
             try:
-                with _strict(False):
+                with _strict(header.get("strict") is True):
                     out = fn(*args, **kwargs)
                 reply = {"op": "return"}
             finally:
