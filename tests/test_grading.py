@@ -334,3 +334,19 @@ def test_each_zip_holds_what_gradescope_runs(zips):
         env = zipfile.ZipFile(z).read("environment.yml").decode()
         assert "otter-grader" in env and "numpy" in env
         assert not any("__pycache__" in n for n in names)
+
+
+def test_without_the_sandbox_the_disk_writer_poisons_the_next_grade(tmp_path, zips):
+    """Testing the test: with --no-sandbox (the grading build is then a writable temporary copy,
+    never the installed lstm_src) the disk writer gives the next blank notebook q1's points."""
+    subs, zip_dir = tmp_path / "subs", tmp_path / "zips"
+    subs.mkdir()
+    zip_dir.mkdir()
+    z = zips["01_matrix_calculus"]
+    (zip_dir / "01_matrix_calculus.zip").write_bytes(pathlib.Path(z).read_bytes())
+    nbformat.write(notebook("01_matrix_calculus", solved=False, extra_cell=DISK_WRITE), subs / "a.ipynb")
+    nbformat.write(notebook("01_matrix_calculus", solved=False), subs / "b_blank.ipynb")
+    before = _digest(ROOT / "lstm_src")
+    rows, _ = run_grade(subs, tmp_path / "g.csv", "--no-sandbox", "--jobs", "1", zip_dir=zip_dir)
+    assert _digest(ROOT / "lstm_src") == before
+    assert rows["b_blank"]["scores"]["q1"] == 3, rows["b_blank"]
