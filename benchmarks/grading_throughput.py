@@ -7,6 +7,7 @@ cheaters of tests/test_grading.py, repeated to ``--count``; the autograder zips
 are built from the masters in a temporary folder. Prints the wall time and the
 rate; exercises/README.md quotes the figure.
 """
+
 import argparse
 import importlib.util
 import itertools
@@ -42,13 +43,28 @@ def main():
         for i, (name, stem, kw) in zip(range(args.count), itertools.cycle(kinds)):
             nbformat.write(tg.notebook(stem, **kw), tmp / "subs" / f"{i:03d}_{name}.ipynb")
         start = time.monotonic()
-        subprocess.run([sys.executable, str(ROOT / "exercises" / "grade.py"), str(tmp / "subs"),
-                        "--autograder-dir", str(tmp / "zips"), "--jobs", str(args.jobs),
-                        "--call-timeout", "2", "--output", str(tmp / "grades.csv")],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "exercises" / "grade.py"),
+                str(tmp / "subs"),
+                "--autograder-dir",
+                str(tmp / "zips"),
+                "--jobs",
+                str(args.jobs),
+                "--call-timeout",
+                "2",
+                "--output",
+                str(tmp / "grades.csv"),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         took = time.monotonic() - start
-    print(f"{args.count} submissions, --jobs {args.jobs}: {took:.1f} s, "
-          f"{60 * args.count / took:.1f} a minute")
+    print(
+        f"{args.count} submissions, --jobs {args.jobs}: {took:.1f} s, "
+        f"{60 * args.count / took:.1f} a minute"
+    )
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ total, possible, status, message, flags) and the same name with ``.json``
 grading saw, e.g. "q5 called lstm_src.lstm.lstm_backward", "patched
 lstm_src.feedback.check_array", "tried to write to /…").
 """
+
 import argparse
 import csv
 import importlib.util
@@ -93,7 +94,9 @@ def read_notebook(path):
     try:
         nb = json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ValueError(f"not a readable notebook ({type(exc).__name__}: {str(exc)[:120]})") from None
+        raise ValueError(
+            f"not a readable notebook ({type(exc).__name__}: {str(exc)[:120]})"
+        ) from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise ValueError("not a readable notebook (no list of cells)")
     cells = []
@@ -118,6 +121,7 @@ def _init_worker(setup):
     _SETUP = setup
     import numpy  # noqa: F401  (imported once per worker, not per submission)
     import otter.test_files  # noqa: F401
+
     import lstm_src.feedback  # noqa: F401
 
 
@@ -128,8 +132,15 @@ def _grade_task(task):
         _, cells = read_notebook(path)
         result = checker.grade_cells(_SETUP, stem, cells, tests, limits)
     except Exception as exc:  # noqa: BLE001 - one broken submission must not stop the class
-        result = {"scores": {}, "possible": 0, "feedback": {}, "flags": [], "cell_errors": [],
-                  "status": "error", "message": f"grading failed: {type(exc).__name__}: {exc}"}
+        result = {
+            "scores": {},
+            "possible": 0,
+            "feedback": {},
+            "flags": [],
+            "cell_errors": [],
+            "status": "error",
+            "message": f"grading failed: {type(exc).__name__}: {exc}",
+        }
     result["seconds"] = round(time.monotonic() - start, 2)
     return result
 
@@ -138,19 +149,26 @@ def _grade_task(task):
 
 
 def write_results(rows, questions, csv_path):
-    """One CSV row per submission (question scores, total, flags) and the same plus feedback as JSON."""
+    """One CSV row per submission (scores, total, flags); the same plus feedback as JSON."""
     csv_path = pathlib.Path(csv_path)
     for row in rows:
         row["total"] = sum(row["scores"].values())
     with open(csv_path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["submission", "assignment"] + questions
-                   + ["total", "possible", "status", "message", "flags"])
+        w.writerow(
+            ["submission", "assignment"]
+            + questions
+            + ["total", "possible", "status", "message", "flags"]
+        )
         for r in rows:
-            w.writerow([r["submission"], r["assignment"]] + [r["scores"].get(q, "") for q in questions]
-                       + [r["total"], r["possible"], r["status"], r["message"], "; ".join(r["flags"])])
-    csv_path.with_suffix(".json").write_text(json.dumps(rows, indent=1, ensure_ascii=False),
-                                             encoding="utf-8")
+            w.writerow(
+                [r["submission"], r["assignment"]]
+                + [r["scores"].get(q, "") for q in questions]
+                + [r["total"], r["possible"], r["status"], r["message"], "; ".join(r["flags"])]
+            )
+    csv_path.with_suffix(".json").write_text(
+        json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8"
+    )
 
 
 def _console(row):
@@ -167,38 +185,84 @@ def _console(row):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="+", help="submission notebooks or folders of them")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="submissions graded at once (default: the number of cores)")
-    parser.add_argument("--timeout", type=float, default=300,
-                        help="seconds per submission, all questions together (default 300)")
-    parser.add_argument("--call-timeout", type=float, default=10,
-                        help="seconds one call of a student's function may take (default 10)")
-    parser.add_argument("--cell-timeout", type=float, default=60,
-                        help="seconds one notebook cell may run (default 60)")
-    parser.add_argument("--output", default="grades.csv", help="CSV file (default grades.csv); "
-                        "the JSON goes next to it")
-    parser.add_argument("--autograder", help="an autograder zip to use for every submission "
-                        "(e.g. built from a private copy of the masters)")
-    parser.add_argument("--autograder-dir", default=str(AUTOGRADER_DIR),
-                        help="folder of autograder zips, matched to submissions by assignment name")
-    parser.add_argument("--no-sandbox", action="store_true",
-                        help="run notebooks without bubblewrap: UNSAFE (a notebook can change "
-                        "files, read the autograder); only where bubblewrap cannot run")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="submissions graded at once (default: the number of cores)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=300,
+        help="seconds per submission, all questions together (default 300)",
+    )
+    parser.add_argument(
+        "--call-timeout",
+        type=float,
+        default=10,
+        help="seconds one call of a student's function may take (default 10)",
+    )
+    parser.add_argument(
+        "--cell-timeout",
+        type=float,
+        default=60,
+        help="seconds one notebook cell may run (default 60)",
+    )
+    parser.add_argument(
+        "--output",
+        default="grades.csv",
+        help="CSV file (default grades.csv); the JSON goes next to it",
+    )
+    parser.add_argument(
+        "--autograder",
+        help="an autograder zip to use for every submission "
+        "(e.g. built from a private copy of the masters)",
+    )
+    parser.add_argument(
+        "--autograder-dir",
+        default=str(AUTOGRADER_DIR),
+        help="folder of autograder zips, matched to submissions by assignment name",
+    )
+    parser.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run notebooks without bubblewrap: UNSAFE (a notebook can change "
+        "files, read the autograder); only where bubblewrap cannot run",
+    )
     args = parser.parse_args(argv)
 
     if not args.no_sandbox and not checker.has_bwrap():
-        print("bubblewrap (bwrap) is missing or cannot create a sandbox here: install it "
-              "(Debian/Ubuntu: apt-get install bubblewrap), or pass --no-sandbox to grade "
-              "UNSAFELY", file=sys.stderr)
+        print(
+            "bubblewrap (bwrap) is missing or cannot create a sandbox here: install it "
+            "(Debian/Ubuntu: apt-get install bubblewrap), or pass --no-sandbox to grade "
+            "UNSAFELY",
+            file=sys.stderr,
+        )
         return 2
-    zips = ({assignment_of_zip(args.autograder): pathlib.Path(args.autograder)} if args.autograder
-            else autograders(args.autograder_dir))
-    limits = {"timeout": args.timeout, "call_timeout": args.call_timeout,
-              "cell_timeout": args.cell_timeout}
+    zips = (
+        {assignment_of_zip(args.autograder): pathlib.Path(args.autograder)}
+        if args.autograder
+        else autograders(args.autograder_dir)
+    )
+    limits = {
+        "timeout": args.timeout,
+        "call_timeout": args.call_timeout,
+        "cell_timeout": args.cell_timeout,
+    }
     rows, tasks, all_questions, tests_of = [], [], [], {}
     for path in find_submissions(args.paths):
-        row = {"submission": str(path), "assignment": None, "scores": {}, "feedback": {},
-               "possible": 0, "status": "error", "message": "", "flags": [], "cell_errors": []}
+        row = {
+            "submission": str(path),
+            "assignment": None,
+            "scores": {},
+            "feedback": {},
+            "possible": 0,
+            "status": "error",
+            "message": "",
+            "flags": [],
+            "cell_errors": [],
+        }
         rows.append(row)
         try:
             name, _ = read_notebook(path)
@@ -207,8 +271,9 @@ def main(argv=None):
             continue
         zip_path = zips.get(name) or (next(iter(zips.values())) if len(zips) == 1 else None)
         if zip_path is None:
-            row["message"] = (f"no autograder for assignment {name!r}; "
-                              f"have {', '.join(map(str, zips)) or 'none'}")
+            row["message"] = (
+                f"no autograder for assignment {name!r}; have {', '.join(map(str, zips)) or 'none'}"
+            )
             continue
         if zip_path not in tests_of:
             tests_of[zip_path] = checker.load_tests(zip_path)
@@ -217,8 +282,9 @@ def main(argv=None):
         row["assignment"] = assignment_of_zip(zip_path)
         tasks.append((row, (str(path), stem_of(zip_path, row["assignment"]), tests, limits)))
 
-    import lstm_src.feedback  # noqa: F401  (imported once, before the workers fork)
     import otter.test_files  # noqa: F401
+
+    import lstm_src.feedback  # noqa: F401  (imported once, before the workers fork)
 
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="grading-") as work:
@@ -236,8 +302,10 @@ def main(argv=None):
             print(_console(row), file=sys.stderr, flush=True)
     write_results(rows, all_questions, args.output)
     took = time.monotonic() - start
-    print(f"graded {len(tasks)} submissions in {took:.1f} s with {jobs if tasks else 0} jobs; "
-          f"wrote {args.output} and {pathlib.Path(args.output).with_suffix('.json')}")
+    print(
+        f"graded {len(tasks)} submissions in {took:.1f} s with {jobs if tasks else 0} jobs; "
+        f"wrote {args.output} and {pathlib.Path(args.output).with_suffix('.json')}"
+    )
     return 0
 
 

@@ -4,6 +4,7 @@ The notebooks are generated here from the committed student notebooks and the
 masters' solutions, then graded together by ONE grade.py call (--jobs 2), so
 the battery costs one sandbox per notebook and nothing more.
 """
+
 import hashlib
 import importlib.util
 import json
@@ -32,8 +33,11 @@ def solutions(stem):
         if c.cell_type == "raw" and c.source.strip() in ("# BEGIN SOLUTION", "# END SOLUTION"):
             inside = c.source.strip() == "# BEGIN SOLUTION"
         elif inside:
-            src = "\n".join(line for line in c.source.splitlines()
-                            if line.strip() not in ("# BEGIN SOLUTION", "# END SOLUTION"))
+            src = "\n".join(
+                line
+                for line in c.source.splitlines()
+                if line.strip() not in ("# BEGIN SOLUTION", "# END SOLUTION")
+            )
             out.append((src.split("def ", 1)[1].split("(", 1)[0], src))
     return out
 
@@ -123,68 +127,175 @@ STACK_WALK = """def softmax(z):
 
 #: (file stem, assignment, notebook, question that must lose its points (None: all), words in flags)
 CHEATERS = [
-    ("ref_direct", "03_lstm_backward",
-     dict(answers={"lstm_backward": "def lstm_backward(y, caches):\n    return lstm.lstm_backward(y, caches)"}),
-     "q5", ["q5 called lstm_src.lstm.lstm_backward"]),
-    ("ref_alias", "02_lstm_forward",
-     dict(extra_cell="from lstm_src.activations import sigmoid as _sig",
-          answers={"sigmoid": "def sigmoid(z):\n    return _sig(z)"}),
-     "q1", ["q1 called lstm_src.activations.sigmoid"]),
-    ("ref_reload", "04_rnn_bptt",
-     dict(extra_cell="import importlib, lstm_src.rnn\n_r = importlib.reload(lstm_src.rnn)",
-          answers={"rnn_step_backward": "def rnn_step_backward(da, cache):\n"
-                                        "    return _r.rnn_cell_backward(da, cache)"}),
-     "q2", ["q2 called lstm_src.rnn.rnn_cell_backward"]),
-    ("ref_code_copy", "03_lstm_backward",
-     dict(extra_cell="import types\n_cb = types.FunctionType(lstm.lstm_cell_backward.__code__, "
-                     "vars(lstm), 'cb')",
-          answers={"cell_backward": "def cell_backward(da, dc_next, cache):\n"
-                                    "    return _cb(da, dc_next, cache)"}),
-     "q4", ["q4 called lstm_src.lstm.lstm_cell_backward"]),
-    ("ref_source_exec", "04_rnn_bptt",
-     dict(extra_cell="import os, lstm_src\n_ns = {'__name__': 'lstm_src.rnn', '__package__': 'lstm_src'}\n"
-                     "exec(open(os.path.join(os.path.dirname(lstm_src.__file__), 'rnn.py')).read(), _ns)",
-          answers={"rnn_step": "def rnn_step(xt, a_prev, params):\n"
-                               "    a, y_hat, _ = _ns['rnn_cell_forward'](xt, a_prev, params)\n"
-                               "    return a, y_hat"}),
-     "q1", ["q1 called lstm_src.rnn."]),
-    ("ref_calculus", "01_matrix_calculus",
-     dict(answers={"hadamard_jacobians": "from lstm_src import calculus\n"
-                                         "def hadamard_jacobians(u, v):\n"
-                                         "    return calculus.hadamard_jacobian(v), calculus.hadamard_jacobian(u)"}),
-     "q3", ["q3 called lstm_src.calculus.hadamard_jacobian"]),
-    ("ref_correct_versions", "03_lstm_backward",  # the feedback's correct earlier answers
-     dict(answers={"softmax_ce_grad": "def softmax_ce_grad(y_hat, y):\n"
-                                      "    import lstm_src.feedback._correct as c\n"
-                                      "    return c.softmax_ce_grad(y_hat, y)"}),
-     "q1", ["q1 called lstm_src.feedback."]),
-    ("patched_feedback", "01_matrix_calculus", dict(solved=False, extra_cell=PATCH_FEEDBACK),
-     None, ["patched lstm_src.feedback"]),
-    ("forged_otter", "02_lstm_forward", dict(solved=False, extra_cell=FORGE_OTTER),
-     None, ["patched otter"]),
-    ("patched_numpy", "04_rnn_bptt", dict(solved=False, extra_cell=PATCH_NUMPY),
-     None, ["patched numpy.allclose", "patched numpy.testing.assert_allclose"]),
-    ("patch_hidden_in_answer", "03_lstm_backward",  # correct q1 whose body patches everything
-     dict(solved=False, answers={"softmax_ce_grad": "def softmax_ce_grad(y_hat, y):\n"
-                                 + "\n".join("    " + line for line in
-                                             (PATCH_FEEDBACK + PATCH_NUMPY + FORGE_OTTER).splitlines())
-                                 + "\n    return (y_hat - y) / y.shape[1]"}),
-     "q2-", ["patched lstm_src.feedback", "patched numpy.allclose", "patched otter"]),
-    ("disk_write", "01_matrix_calculus", dict(solved=False, extra_cell=DISK_WRITE),
-     None, ["tried to write to"]),
-    ("leak_hidden_tests", "04_rnn_bptt",
-     dict(extra_cell=LEAK_TESTS,
-          answers={"hidden_jacobian": "def hidden_jacobian(a, W_aa):\n"
-                                      "    raise RuntimeError('LEAK[' + _leak + ']' + repr(_found))"}),
-     "q4", []),
+    (
+        "ref_direct",
+        "03_lstm_backward",
+        dict(
+            answers={
+                "lstm_backward": "def lstm_backward(y, caches):\n"
+                "    return lstm.lstm_backward(y, caches)"
+            }
+        ),
+        "q5",
+        ["q5 called lstm_src.lstm.lstm_backward"],
+    ),
+    (
+        "ref_alias",
+        "02_lstm_forward",
+        dict(
+            extra_cell="from lstm_src.activations import sigmoid as _sig",
+            answers={"sigmoid": "def sigmoid(z):\n    return _sig(z)"},
+        ),
+        "q1",
+        ["q1 called lstm_src.activations.sigmoid"],
+    ),
+    (
+        "ref_reload",
+        "04_rnn_bptt",
+        dict(
+            extra_cell="import importlib, lstm_src.rnn\n_r = importlib.reload(lstm_src.rnn)",
+            answers={
+                "rnn_step_backward": "def rnn_step_backward(da, cache):\n"
+                "    return _r.rnn_cell_backward(da, cache)"
+            },
+        ),
+        "q2",
+        ["q2 called lstm_src.rnn.rnn_cell_backward"],
+    ),
+    (
+        "ref_code_copy",
+        "03_lstm_backward",
+        dict(
+            extra_cell="import types\n_cb = types.FunctionType(lstm.lstm_cell_backward.__code__, "
+            "vars(lstm), 'cb')",
+            answers={
+                "cell_backward": "def cell_backward(da, dc_next, cache):\n"
+                "    return _cb(da, dc_next, cache)"
+            },
+        ),
+        "q4",
+        ["q4 called lstm_src.lstm.lstm_cell_backward"],
+    ),
+    (
+        "ref_source_exec",
+        "04_rnn_bptt",
+        dict(
+            extra_cell="import os, lstm_src\n"
+            "_ns = {'__name__': 'lstm_src.rnn', '__package__': 'lstm_src'}\n"
+            "exec(open(os.path.join(os.path.dirname(lstm_src.__file__), 'rnn.py')).read(), _ns)",
+            answers={
+                "rnn_step": "def rnn_step(xt, a_prev, params):\n"
+                "    a, y_hat, _ = _ns['rnn_cell_forward'](xt, a_prev, params)\n"
+                "    return a, y_hat"
+            },
+        ),
+        "q1",
+        ["q1 called lstm_src.rnn."],
+    ),
+    (
+        "ref_calculus",
+        "01_matrix_calculus",
+        dict(
+            answers={
+                "hadamard_jacobians": "from lstm_src import calculus\n"
+                "def hadamard_jacobians(u, v):\n"
+                "    return calculus.hadamard_jacobian(v), calculus.hadamard_jacobian(u)"
+            }
+        ),
+        "q3",
+        ["q3 called lstm_src.calculus.hadamard_jacobian"],
+    ),
+    (
+        "ref_correct_versions",
+        "03_lstm_backward",  # the feedback's correct earlier answers
+        dict(
+            answers={
+                "softmax_ce_grad": "def softmax_ce_grad(y_hat, y):\n"
+                "    import lstm_src.feedback._correct as c\n"
+                "    return c.softmax_ce_grad(y_hat, y)"
+            }
+        ),
+        "q1",
+        ["q1 called lstm_src.feedback."],
+    ),
+    (
+        "patched_feedback",
+        "01_matrix_calculus",
+        dict(solved=False, extra_cell=PATCH_FEEDBACK),
+        None,
+        ["patched lstm_src.feedback"],
+    ),
+    (
+        "forged_otter",
+        "02_lstm_forward",
+        dict(solved=False, extra_cell=FORGE_OTTER),
+        None,
+        ["patched otter"],
+    ),
+    (
+        "patched_numpy",
+        "04_rnn_bptt",
+        dict(solved=False, extra_cell=PATCH_NUMPY),
+        None,
+        ["patched numpy.allclose", "patched numpy.testing.assert_allclose"],
+    ),
+    (
+        "patch_hidden_in_answer",
+        "03_lstm_backward",  # correct q1 whose body patches everything
+        dict(
+            solved=False,
+            answers={
+                "softmax_ce_grad": "def softmax_ce_grad(y_hat, y):\n"
+                + "\n".join(
+                    "    " + line
+                    for line in (PATCH_FEEDBACK + PATCH_NUMPY + FORGE_OTTER).splitlines()
+                )
+                + "\n    return (y_hat - y) / y.shape[1]"
+            },
+        ),
+        "q2-",
+        ["patched lstm_src.feedback", "patched numpy.allclose", "patched otter"],
+    ),
+    (
+        "disk_write",
+        "01_matrix_calculus",
+        dict(solved=False, extra_cell=DISK_WRITE),
+        None,
+        ["tried to write to"],
+    ),
+    (
+        "leak_hidden_tests",
+        "04_rnn_bptt",
+        dict(
+            extra_cell=LEAK_TESTS,
+            answers={
+                "hidden_jacobian": "def hidden_jacobian(a, W_aa):\n"
+                "    raise RuntimeError('LEAK[' + _leak + ']' + repr(_found))"
+            },
+        ),
+        "q4",
+        [],
+    ),
     ("stack_walk", "02_lstm_forward", dict(answers={"softmax": STACK_WALK}), "q2", []),
-    ("os_exit", "04_rnn_bptt",
-     dict(answers={"rnn_bptt": "def rnn_bptt(y, caches):\n    import os\n    os._exit(0)"}),
-     "q3", ["q3: rnn_bptt ended the grading process"]),
-    ("endless_answer", "02_lstm_forward",
-     dict(answers={"cell_update": "def cell_update(gamma_f, gamma_u, gamma_o, c_tilde, c_prev):\n"
-                                  "    while True:\n        pass"}),
-     "q4", ["q4: cell_update did not return within 2 s"]),
+    (
+        "os_exit",
+        "04_rnn_bptt",
+        dict(answers={"rnn_bptt": "def rnn_bptt(y, caches):\n    import os\n    os._exit(0)"}),
+        "q3",
+        ["q3: rnn_bptt ended the grading process"],
+    ),
+    (
+        "endless_answer",
+        "02_lstm_forward",
+        dict(
+            answers={
+                "cell_update": "def cell_update(gamma_f, gamma_u, gamma_o, c_tilde, c_prev):\n"
+                "    while True:\n        pass"
+            }
+        ),
+        "q4",
+        ["q4: cell_update did not return within 2 s"],
+    ),
 ]
 
 
@@ -207,9 +318,24 @@ def zips(tmp_path_factory):
 
 
 def run_grade(folder, out, *extra, zip_dir):
-    proc = subprocess.run([sys.executable, str(EX / "grade.py"), str(folder), "--autograder-dir",
-                           str(zip_dir), "--jobs", "2", "--output", str(out), *LIMITS, *extra],
-                          capture_output=True, text=True, timeout=240)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(EX / "grade.py"),
+            str(folder),
+            "--autograder-dir",
+            str(zip_dir),
+            "--jobs",
+            "2",
+            "--output",
+            str(out),
+            *LIMITS,
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     rows = json.loads(pathlib.Path(out).with_suffix(".json").read_text())
     return {pathlib.Path(r["submission"]).stem: r for r in rows}, proc
@@ -229,15 +355,41 @@ def battery(tmp_path_factory, zips):
         nbformat.write(notebook(stem, **kw), subs / f"{name}.ipynb")
     for stem in STEMS:
         nbformat.write(notebook(stem), subs / f"solution_{stem}.ipynb")
-    nbformat.write(notebook("01_matrix_calculus", solved=False), subs / "zz_blank_after_disk_write.ipynb")
-    nbformat.write(notebook("03_lstm_backward", answers={"sigmoid_gate_grads": (
-        "def sigmoid_gate_grads(dgamma, gamma, a_prev, xt):\n    dz = dgamma\n"
-        "    return dz, a_prev @ dz.T, xt @ dz.T, dz.sum(axis=1, keepdims=True)")}),
-        subs / "wrong_missing_sigmoid_prime.ipynb")
-    nbformat.write(notebook("04_rnn_bptt", answers={"hidden_jacobian": (
-        "def hidden_jacobian(a, W_aa):\n    return (1 - a * a) * W_aa")}), subs / "wrong_jacobian.ipynb")
-    nbformat.write(notebook("02_lstm_forward", answers={"gates": "def gates(xt, a_prev, params)\n    pass"}),
-                   subs / "syntax_error.ipynb")
+    nbformat.write(
+        notebook("01_matrix_calculus", solved=False), subs / "zz_blank_after_disk_write.ipynb"
+    )
+    nbformat.write(
+        notebook(
+            "03_lstm_backward",
+            answers={
+                "sigmoid_gate_grads": (
+                    "def sigmoid_gate_grads(dgamma, gamma, a_prev, xt):\n    dz = dgamma\n"
+                    "    return dz, a_prev @ dz.T, xt @ dz.T, dz.sum(axis=1, keepdims=True)"
+                )
+            },
+        ),
+        subs / "wrong_missing_sigmoid_prime.ipynb",
+    )
+    nbformat.write(
+        notebook(
+            "04_rnn_bptt",
+            answers={
+                "hidden_jacobian": ("def hidden_jacobian(a, W_aa):\n    return (1 - a * a) * W_aa")
+            },
+        ),
+        subs / "wrong_jacobian.ipynb",
+    )
+    nbformat.write(
+        notebook("02_lstm_forward", answers={"gates": "def gates(xt, a_prev, params)\n    pass"}),
+        subs / "syntax_error.ipynb",
+    )
+    nbformat.write(
+        notebook(
+            "02_lstm_forward",
+            answers={"sigmoid": "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))"},
+        ),
+        subs / "wrong_overflowing_sigmoid.ipynb",
+    )
     (subs / "unreadable.ipynb").write_text("{ this is not json")
     before = _digest(ROOT / "lstm_src")
     rows, proc = run_grade(subs, tmp / "grades.csv", zip_dir=zip_dir)
@@ -293,8 +445,9 @@ def test_hidden_tests_never_reach_the_report(battery):
     text = (tmp / "grades.json").read_text() + (tmp / "grades.csv").read_text()
     for secret in ("hidden=True", "@test_case(", "seeds=range(", "LEAK[from", "OK_FORMAT"):
         assert secret not in text, secret
-    assert "looked for files in" in "; ".join(rows["leak_hidden_tests"]["flags"]) \
-        or "tried to read" in "; ".join(rows["leak_hidden_tests"]["flags"]), rows["leak_hidden_tests"]
+    assert "looked for files in" in "; ".join(
+        rows["leak_hidden_tests"]["flags"]
+    ) or "tried to read" in "; ".join(rows["leak_hidden_tests"]["flags"]), rows["leak_hidden_tests"]
 
 
 def test_wrong_answers_keep_their_messages(battery):
@@ -303,6 +456,8 @@ def test_wrong_answers_keep_their_messages(battery):
     assert "σ′" in rows["wrong_missing_sigmoid_prime"]["feedback"]["q2"]
     assert rows["wrong_jacobian"]["scores"]["q4"] == 0
     assert "W_aaᵀ" in rows["wrong_jacobian"]["feedback"]["q4"]
+    over = rows["wrong_overflowing_sigmoid"]  # the rule runs in the sandbox's child too
+    assert over["scores"]["q1"] < 3 and "overflowed" in over["feedback"]["q1"], over["feedback"]
 
 
 def test_syntax_error_and_unreadable_are_reported_as_such(battery):
@@ -310,8 +465,10 @@ def test_syntax_error_and_unreadable_are_reported_as_such(battery):
     bad = rows["syntax_error"]
     assert any("SyntaxError" in e for e in bad["cell_errors"]), bad
     assert "gates is not defined because its cell" in bad["feedback"]["q3"], bad["feedback"]["q3"]
-    assert rows["unreadable"]["status"] == "unreadable" and "not a readable notebook" in \
-        rows["unreadable"]["message"]
+    assert (
+        rows["unreadable"]["status"] == "unreadable"
+        and "not a readable notebook" in rows["unreadable"]["message"]
+    )
     assert "unreadable.ipynb" in proc.stderr  # error rows are shown on the console
 
 
@@ -325,12 +482,21 @@ def test_each_zip_holds_what_gradescope_runs(zips):
     lstm_src (copied next to the submission, where the tests import it from)."""
     for stem, z in zips.items():
         names = set(zipfile.ZipFile(z).namelist())
-        for need in ("run_autograder", "run_otter.py", "setup.sh", "environment.yml", "otter_config.json",
-                     "files/lstm_src/__init__.py", "files/lstm_src/feedback/__init__.py",
-                     "files/lstm_src/lstm.py"):
+        for need in (
+            "run_autograder",
+            "run_otter.py",
+            "setup.sh",
+            "environment.yml",
+            "otter_config.json",
+            "files/lstm_src/__init__.py",
+            "files/lstm_src/feedback/__init__.py",
+            "files/lstm_src/lstm.py",
+        ):
             assert need in names, f"{stem}: {need} missing"
         tests = sorted(n for n in names if n.startswith("tests/"))
-        assert tests and tests == sorted(f"tests/{p.name}" for p in (EX / stem / "tests").glob("q*.py"))
+        assert tests and tests == sorted(
+            f"tests/{p.name}" for p in (EX / stem / "tests").glob("q*.py")
+        )
         env = zipfile.ZipFile(z).read("environment.yml").decode()
         assert "otter-grader" in env and "numpy" in env
         assert not any("__pycache__" in n for n in names)
@@ -344,7 +510,9 @@ def test_without_the_sandbox_the_disk_writer_poisons_the_next_grade(tmp_path, zi
     zip_dir.mkdir()
     z = zips["01_matrix_calculus"]
     (zip_dir / "01_matrix_calculus.zip").write_bytes(pathlib.Path(z).read_bytes())
-    nbformat.write(notebook("01_matrix_calculus", solved=False, extra_cell=DISK_WRITE), subs / "a.ipynb")
+    nbformat.write(
+        notebook("01_matrix_calculus", solved=False, extra_cell=DISK_WRITE), subs / "a.ipynb"
+    )
     nbformat.write(notebook("01_matrix_calculus", solved=False), subs / "b_blank.ipynb")
     before = _digest(ROOT / "lstm_src")
     rows, _ = run_grade(subs, tmp_path / "g.csv", "--no-sandbox", "--jobs", "1", zip_dir=zip_dir)

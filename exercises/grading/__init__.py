@@ -1,4 +1,4 @@
-"""Sandboxed grading for exercises/grade.py: policy, grading build of lstm_src, wire format, both sides.
+"""Sandboxed grading for exercises/grade.py: policy, lstm_src grading build, wire, both sides.
 
 See exercises/README.md ("How grading is protected") for the design.
 """

@@ -13,6 +13,7 @@ untouched by anything the notebook did. A proxy call sends the arguments over
 a pipe (wire.py: JSON and ``.npy`` only) to a child of the student process
 forked for the question, with a time limit, and decodes the result.
 """
+
 import builtins
 import keyword
 import os
@@ -60,8 +61,11 @@ def has_bwrap():
     if not shutil.which("bwrap"):
         return False
     try:
-        proc = subprocess.run(["bwrap", "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent",
-                               "true"], capture_output=True, timeout=20)
+        proc = subprocess.run(
+            ["bwrap", "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"],
+            capture_output=True,
+            timeout=20,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return proc.returncode == 0
@@ -75,6 +79,7 @@ class Setup:
 
     def __init__(self, work_dir, sandbox=True):
         import lstm_src
+
         self.work = pathlib.Path(work_dir)
         self.package = pathlib.Path(lstm_src.__file__).resolve().parent
         self.runner = self.work / "runner"
@@ -87,8 +92,9 @@ class Setup:
     def build(self, stem):
         """The grading build folder of lstm_src for assignment ``stem`` (made on first use)."""
         if stem not in self.builds:
-            out, stubbed = sandbox_build.make_build(self.package, self.work / "builds" / stem,
-                                                    policy.forbidden(stem))
+            out, stubbed = sandbox_build.make_build(
+                self.package, self.work / "builds" / stem, policy.forbidden(stem)
+            )
             self.builds[stem], self.stubbed[stem] = out, set(stubbed)
         return self.builds[stem]
 
@@ -102,19 +108,31 @@ class Setup:
                 return None
             ref = f"{module}.{name}"
             import importlib
+
             try:
                 if getattr(importlib.import_module(module), name, None) is not fn:
                     return None
             except ImportError:
                 return None
             return None if ref in stubbed or module.startswith("lstm_src.feedback") else ref
+
         return local
 
 
 def _bwrap_command(setup, stem):
     """The bubblewrap command line of a student process for assignment ``stem``."""
-    cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
-           "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    cmd = [
+        "bwrap",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+    ]
     for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
             cmd += ["--symlink", os.readlink(top), top]
@@ -122,35 +140,71 @@ def _bwrap_command(setup, stem):
             cmd += ["--ro-bind", top, top]
     roots = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, sys.exec_prefix)}
     project = str(setup.package.parent)
-    for entry in sys.path:  # site-packages outside the prefixes (e.g. --user installs), nothing else
+    for (
+        entry
+    ) in sys.path:  # site-packages outside the prefixes (e.g. --user installs), nothing else
         real = os.path.realpath(entry) if entry else ""
         if os.path.isdir(real) and ("site-packages" in real or "dist-packages" in real):
             roots.add(real)
     for r in sorted(roots):
         inside = r == project or r.startswith(project + os.sep) or project.startswith(r + os.sep)
-        if inside and "site-packages" not in r and "dist-packages" not in r and r not in (
-                os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)):
+        if (
+            inside
+            and "site-packages" not in r
+            and "dist-packages" not in r
+            and r not in (os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix))
+        ):
             continue  # never the project folder: it holds the masters and the autograder zips
         if not r.startswith(("/usr", "/bin", "/lib")) and os.path.isdir(r):
             cmd += ["--ro-bind", r, r]
         if project.startswith(r + os.sep):  # a bound folder holds the project: hide the project
             cmd += ["--tmpfs", project]
     exe = os.path.realpath(sys.executable)
-    cmd += ["--ro-bind", str(setup.build(stem)), str(setup.package),  # the build hides the real one
-            "--ro-bind", str(setup.runner), "/grading",
-            "--chdir", "/tmp", "--clearenv", "--setenv", "HOME", "/tmp",
-            "--setenv", "GRADING_SCRATCH", "/tmp", "--setenv", "OPENBLAS_NUM_THREADS", "1",
-            "--setenv", "OMP_NUM_THREADS", "1", "--setenv", "MKL_NUM_THREADS", "1",
-            "--setenv", "PATH", "/usr/bin:/bin"]
-    return cmd + [sys.executable if os.path.exists(sys.executable) else exe, "-I",
-                  "/grading/student.py"]
+    cmd += [
+        "--ro-bind",
+        str(setup.build(stem)),
+        str(setup.package),  # the build hides the real one
+        "--ro-bind",
+        str(setup.runner),
+        "/grading",
+        "--chdir",
+        "/tmp",
+        "--clearenv",
+        "--setenv",
+        "HOME",
+        "/tmp",
+        "--setenv",
+        "GRADING_SCRATCH",
+        "/tmp",
+        "--setenv",
+        "OPENBLAS_NUM_THREADS",
+        "1",
+        "--setenv",
+        "OMP_NUM_THREADS",
+        "1",
+        "--setenv",
+        "MKL_NUM_THREADS",
+        "1",
+        "--setenv",
+        "PATH",
+        "/usr/bin:/bin",
+    ]
+    return cmd + [
+        sys.executable if os.path.exists(sys.executable) else exe,
+        "-I",
+        "/grading/student.py",
+    ]
 
 
 def _plain_command(setup, stem, scratch):
     """Without bubblewrap (``--no-sandbox``, or testing the tests): a plain subprocess."""
     return [sys.executable, "-I", str(setup.runner / "student.py")], {
-        "GRADING_SCRATCH": scratch, "GRADING_PATH": str(setup.build(stem).parent), "HOME": scratch, "OPENBLAS_NUM_THREADS": "1",
-        "PATH": "/usr/bin:/bin"}
+        "GRADING_SCRATCH": scratch,
+        "GRADING_PATH": str(setup.build(stem).parent),
+        "HOME": scratch,
+        "OPENBLAS_NUM_THREADS": "1",
+        "PATH": "/usr/bin:/bin",
+    }
 
 
 # ------------------------------------------------------------------ one student process
@@ -161,8 +215,8 @@ class Sandbox:
 
     def __init__(self, setup, stem, cells, cell_timeout, deadline):
         self.flags, self.dead, self.child = [], None, False
-        r_in, self.w_in = os.pipe()     # checker -> student (fd 3 there)
-        self.r_out, w_out = os.pipe()   # student -> checker (fd 4 there)
+        r_in, self.w_in = os.pipe()  # checker -> student (fd 3 there)
+        self.r_out, w_out = os.pipe()  # student -> checker (fd 4 there)
         self.scratch = None
 
         def wire_fds():
@@ -176,9 +230,16 @@ class Sandbox:
         else:
             self.scratch = tempfile.mkdtemp(prefix="student-")
             cmd, env = _plain_command(setup, stem, self.scratch)
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, preexec_fn=wire_fds, pass_fds=(3, 4),
-                                     env=env, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=wire_fds,
+            pass_fds=(3, 4),
+            env=env,
+            start_new_session=True,
+        )
         os.close(r_in)
         os.close(w_out)
         wire.write_frame(self.w_in, {"cells": cells, "cell_timeout": cell_timeout})
@@ -263,8 +324,10 @@ class Grader:
             self.flags.append(text)
 
     def _start(self):
-        budget = min(self.deadline, time.monotonic() + self.limits["cell_timeout"] * (len(self.cells) + 1)
-                     + 10)
+        budget = min(
+            self.deadline,
+            time.monotonic() + self.limits["cell_timeout"] * (len(self.cells) + 1) + 10,
+        )
         sb = Sandbox(self.setup, self.stem, self.cells, self.limits["cell_timeout"], budget)
         for f in sb.ready.get("flags", []):
             self.flag(f)
@@ -319,15 +382,26 @@ class Grader:
             raise SandboxError(f"{name} cannot run: {sb.dead if sb else 'no notebook process'}")
         limit = self.limits["call_timeout"]
         callbacks = []
-        tree, blobs = wire.encode((list(args), dict(kwargs)), callbacks,
-                                  self.setup.local_name(self.stem))
+        tree, blobs = wire.encode(
+            (list(args), dict(kwargs)), callbacks, self.setup.local_name(self.stem)
+        )
         inject = {}
         for n, fn in correct.items():
             callbacks.append(fn)
             inject[n] = len(callbacks) - 1
         try:
-            wire.write_frame(sb.w_in, {"op": "call", "name": name, "limit": limit, "inject": inject,
-                                       "value": tree, "strict": bool(strict)}, blobs)
+            wire.write_frame(
+                sb.w_in,
+                {
+                    "op": "call",
+                    "name": name,
+                    "limit": limit,
+                    "inject": inject,
+                    "value": tree,
+                    "strict": bool(strict),
+                },
+                blobs,
+            )
             end = min(time.monotonic() + limit + GRACE, self.deadline)
             while True:
                 header, blobs = wire.read_frame(sb.r_out, end)
@@ -373,11 +447,12 @@ class Grader:
             raise SandboxError(f"{name} broke the grading channel") from None
         if op == "raise":
             raise _exception_class(str(header.get("type", "Exception")))(
-                sanitize(header.get("message", ""), 300))
+                sanitize(header.get("message", ""), 300)
+            )
         return out, after
 
     def _callback(self, sb, callbacks, header, blobs):
-        """The student's child called a function the checker gave it (an argument, a correct version)."""
+        """The student's child called a function the checker gave it (argument, correct version)."""
         try:
             fn = callbacks[int(header["id"])]
             args, kwargs = wire.decode(header.get("value"), blobs)
@@ -389,8 +464,9 @@ class Grader:
             tree, out_blobs = wire.encode(result)
             wire.write_frame(sb.w_in, {"op": "result", "value": tree}, out_blobs)
         except Exception as exc:  # noqa: BLE001 - the student's child gets the error, as a local call would
-            wire.write_frame(sb.w_in, {"op": "error", "type": type(exc).__name__,
-                                       "message": sanitize(exc, 300)})
+            wire.write_frame(
+                sb.w_in, {"op": "error", "type": type(exc).__name__, "message": sanitize(exc, 300)}
+            )
 
 
 # ------------------------------------------------------------------ the autograder's tests
@@ -399,13 +475,16 @@ class Grader:
 def load_tests(zip_path):
     """[(question name, test file source)] from an otter autograder zip, in question order."""
     with zipfile.ZipFile(zip_path) as z:
-        names = sorted((n for n in z.namelist() if re.fullmatch(r"tests/[^/]+\.py", n)),
-                       key=lambda n: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", n)])
+        names = sorted(
+            (n for n in z.namelist() if re.fullmatch(r"tests/[^/]+\.py", n)),
+            key=lambda n: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", n)],
+        )
         return [(pathlib.Path(n).stem, z.read(n).decode("utf-8")) for n in names]
 
 
 def _test_file(name, source):
     from otter.test_files import ExceptionTestFile
+
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
         f.write(source)
     try:
@@ -422,12 +501,19 @@ def _params(tf):
 
 
 def grade_cells(setup, stem, cells, tests, limits):
-    """Grade a notebook's code cells: a dict with scores, possible, feedback, flags, errors, status."""
+    """Grade a notebook's code cells: dict of scores, possible, feedback, flags, errors, status."""
     from otter.test_files.abstract_test import TestCaseResult
 
     files = [_test_file(q, src) for q, src in tests]
-    result = {"scores": {tf.name: 0 for tf in files}, "possible": sum(tf.possible for tf in files),
-              "feedback": {}, "flags": [], "cell_errors": [], "status": "ok", "message": ""}
+    result = {
+        "scores": {tf.name: 0 for tf in files},
+        "possible": sum(tf.possible for tf in files),
+        "feedback": {},
+        "flags": [],
+        "cell_errors": [],
+        "status": "ok",
+        "message": "",
+    }
     grader = Grader(setup, stem, cells, limits)
     try:
         try:
@@ -435,13 +521,22 @@ def grade_cells(setup, stem, cells, tests, limits):
         except (wire.ProtocolError, TimeoutError, OSError) as exc:
             grader.close()
             timeout = isinstance(exc, TimeoutError)
-            result.update(status="timeout" if timeout else "error", flags=grader.flags,
-                          message=("the notebook's cells did not finish in time: scored 0" if timeout
-                                   else f"the notebook could not be run ({sanitize(exc, 100)}): scored 0"))
+            result.update(
+                status="timeout" if timeout else "error",
+                flags=grader.flags,
+                message=(
+                    "the notebook's cells did not finish in time: scored 0"
+                    if timeout
+                    else f"the notebook could not be run ({sanitize(exc, 100)}): scored 0"
+                ),
+            )
             return result
         errors = [e for e in ready.get("errors", []) if isinstance(e, dict)][:50]
-        result["cell_errors"] = [f"cell {e.get('cell')}: {sanitize(e.get('type'), 40)}: "
-                                 f"{sanitize(e.get('message'), 200)}" for e in errors]
+        result["cell_errors"] = [
+            f"cell {e.get('cell')}: {sanitize(e.get('type'), 40)}: "
+            f"{sanitize(e.get('message'), 200)}"
+            for e in errors
+        ]
         names = {str(k): v for k, v in dict(ready.get("names", {})).items()}
         for tf in files:
             if time.monotonic() > grader.deadline:
@@ -478,13 +573,20 @@ def grade_cells(setup, stem, cells, tests, limits):
                 text = f"{tf.name} calls {grader.q_hits[0]}: write your own"
             missing = [p for p in _params(tf) if p not in env]
             for p in missing:
-                bad = [e for e in errors if f"def {p}(" in cells[int(e.get("cell", 0)) - 1]] \
-                    if all(isinstance(e.get("cell"), int) and 0 < e["cell"] <= len(cells)
-                           for e in errors) else []
+                bad = (
+                    [e for e in errors if f"def {p}(" in cells[int(e.get("cell", 0)) - 1]]
+                    if all(
+                        isinstance(e.get("cell"), int) and 0 < e["cell"] <= len(cells)
+                        for e in errors
+                    )
+                    else []
+                )
                 if bad:
                     e = bad[0]
-                    text = (f"{p} is not defined because its cell (cell {e['cell']}) failed with "
-                            f"{sanitize(e.get('type'), 40)}: {sanitize(e.get('message'), 200)}\n" + text)
+                    text = (
+                        f"{p} is not defined because its cell (cell {e['cell']}) failed with "
+                        f"{sanitize(e.get('type'), 40)}: {sanitize(e.get('message'), 200)}\n" + text
+                    )
             result["scores"][tf.name] = score
             result["feedback"][tf.name] = text
     finally:

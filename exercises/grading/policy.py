@@ -17,26 +17,49 @@ forbidden in every assignment.
 EVERYWHERE = ["feedback.*", "fast.*"]
 
 FORWARD = [
-    "activations.sigmoid", "activations.softmax", "activations.log_softmax", "activations.tanh",
+    "activations.sigmoid",
+    "activations.softmax",
+    "activations.log_softmax",
+    "activations.tanh",
     "activations._shift_by_max",
-    "layers.affine_forward", "layers.output_layer_forward",
-    "lstm.cell_state", "lstm.hidden_state", "lstm._cell_forward", "lstm.lstm_cell_forward",
+    "layers.affine_forward",
+    "layers.output_layer_forward",
+    "lstm.cell_state",
+    "lstm.hidden_state",
+    "lstm._cell_forward",
+    "lstm.lstm_cell_forward",
     "lstm.lstm_forward",
-    "rnn._cell_forward", "rnn.rnn_cell_forward", "rnn.rnn_forward",
+    "rnn._cell_forward",
+    "rnn.rnn_cell_forward",
+    "rnn.rnn_forward",
 ]
 
 BACKWARD = [
-    "activations.sigmoid_backward", "activations.tanh_backward",
-    "layers.affine_weight_grads", "layers.affine_input_grads", "layers.output_layer_backward",
-    "loss.cross_entropy_grad_y_hat", "loss.softmax_cross_entropy_backward",
-    "lstm.hidden_state_grad", "lstm.hidden_state_backward", "lstm.cell_state_backward",
-    "lstm.sigmoid_gate_backward", "lstm.candidate_backward", "lstm.previous_state_grads",
-    "lstm.lstm_cell_backward", "lstm.lstm_backward",
-    "rnn.rnn_cell_backward", "rnn.rnn_backward",
+    "activations.sigmoid_backward",
+    "activations.tanh_backward",
+    "layers.affine_weight_grads",
+    "layers.affine_input_grads",
+    "layers.output_layer_backward",
+    "loss.cross_entropy_grad_y_hat",
+    "loss.softmax_cross_entropy_backward",
+    "lstm.hidden_state_grad",
+    "lstm.hidden_state_backward",
+    "lstm.cell_state_backward",
+    "lstm.sigmoid_gate_backward",
+    "lstm.candidate_backward",
+    "lstm.previous_state_grads",
+    "lstm.lstm_cell_backward",
+    "lstm.lstm_backward",
+    "rnn.rnn_cell_backward",
+    "rnn.rnn_backward",
 ]
 
-CALCULUS = ["calculus.*", "gradcheck.numerical_gradient", "gradcheck.numerical_jacobian",
-            "gradcheck.check_model_gradients"]
+CALCULUS = [
+    "calculus.*",
+    "gradcheck.numerical_gradient",
+    "gradcheck.numerical_jacobian",
+    "gradcheck.check_model_gradients",
+]
 
 #: {assignment stem: forbidden functions}; the masters' prompts say the same in words.
 FORBIDDEN = {
@@ -44,13 +67,20 @@ FORBIDDEN = {
     "02_lstm_forward": FORWARD + EVERYWHERE,
     "03_lstm_backward": BACKWARD + CALCULUS + EVERYWHERE,
     "04_rnn_bptt": [f for f in FORWARD if f.startswith(("rnn.", "layers.", "lstm."))]
-    + ["activations.softmax", "activations.tanh", "activations._shift_by_max",
-       "activations.log_softmax"] + BACKWARD + CALCULUS + EVERYWHERE,
+    + [
+        "activations.softmax",
+        "activations.tanh",
+        "activations._shift_by_max",
+        "activations.log_softmax",
+    ]
+    + BACKWARD
+    + CALCULUS
+    + EVERYWHERE,
 }
 
 
 def forbidden(stem):
-    """The forbidden list of an assignment stem (e.g. ``03_lstm_backward``); everything if unknown."""
+    """The forbidden list of an assignment (e.g. ``03_lstm_backward``); everything if unknown."""
     if stem in FORBIDDEN:
         return FORBIDDEN[stem]
     return sorted(set(FORWARD + BACKWARD + CALCULUS + EVERYWHERE))

@@ -10,12 +10,13 @@ the code objects and from the source on disk alike, so no route (alias,
 reload, copied code object, reading the file) reaches it. The sandbox mounts
 this folder, read-only, where the real lstm_src is installed.
 """
+
 import ast
 import fnmatch
 import pathlib
 import shutil
 
-TRIPWIRE = '''"""Tripwires of the grading build: forbidden reference functions record the call and raise."""
+TRIPWIRE = '''"""Tripwires of the grading build: forbidden functions record the call and raise."""
 HITS = []
 
 
@@ -33,8 +34,11 @@ def trip(name):
 def _stub_body(node, qualname):
     body = []
     first = node.body[0] if node.body else None
-    if isinstance(first, ast.Expr) and isinstance(getattr(first, "value", None), ast.Constant) \
-            and isinstance(first.value.value, str):
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(getattr(first, "value", None), ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
         body.append(first)
     body += ast.parse(f"import lstm_src._tripwire as _tw\n_tw.trip({qualname!r})").body
     return body
@@ -72,7 +76,7 @@ class _Stubber(ast.NodeTransformer):
 
 
 def transform_source(source, module, patterns):
-    """(new source, [stubbed qualified names]) of one module of lstm_src (``module`` e.g. "lstm")."""
+    """(new source, [stubbed qualified names]) of one lstm_src module (e.g. ``"lstm"``)."""
     tree = ast.parse(source)
     stubber = _Stubber(module, patterns)
     tree = ast.fix_missing_locations(stubber.visit(tree))

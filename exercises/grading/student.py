@@ -9,6 +9,7 @@ student's functions until told to stop. Nothing here decides a score: the
 checker treats every answer from this process as data (see wire.py), and what
 this process reports about patches and file access are advisory flags.
 """
+
 import builtins
 import contextlib
 import os
@@ -80,6 +81,7 @@ class _OtterFinder:
     def find_spec(name, path=None, target=None):
         if name == "otter" or name.startswith("otter."):
             import importlib.machinery
+
             return importlib.machinery.ModuleSpec(name, _OtterFinder, is_package=True)
         return None
 
@@ -100,7 +102,9 @@ class _OtterFinder:
 def _snapshot():
     snap = {}
     for name, mod in list(sys.modules.items()):
-        if mod is not None and (name in WATCHED or name == "lstm_src" or name.startswith("lstm_src.")):
+        if mod is not None and (
+            name in WATCHED or name == "lstm_src" or name.startswith("lstm_src.")
+        ):
             snap[name] = {k: id(v) for k, v in vars(mod).items()}
     return snap
 
@@ -128,8 +132,9 @@ def _suspicious(path):
     p = str(path).lower()
     if p.startswith(PREFIXES):  # the Python installation's own files (numpy's tests, ...)
         return False
-    return any(w in p for w in ("autograder", "masters", "/tests", "hidden", "grades")) \
-        or p.endswith(".zip")
+    return any(
+        w in p for w in ("autograder", "masters", "/tests", "hidden", "grades")
+    ) or p.endswith(".zip")
 
 
 def _audit(event, args):
@@ -139,14 +144,25 @@ def _audit(event, args):
             if isinstance(path, int):
                 return
             path = os.fsdecode(path)
-            if _is_write(mode) or (isinstance(args[2] if len(args) > 2 else 0, int)
-                                   and (args[2] if len(args) > 2 else 0) & (os.O_WRONLY | os.O_RDWR)):
+            if _is_write(mode) or (
+                isinstance(args[2] if len(args) > 2 else 0, int)
+                and (args[2] if len(args) > 2 else 0) & (os.O_WRONLY | os.O_RDWR)
+            ):
                 if not os.path.abspath(path).startswith(SCRATCH):
                     flag(f"tried to write to {path}")
             elif _suspicious(path):
                 flag(f"tried to read {path}")
-        elif event in ("os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.truncate",
-                       "shutil.rmtree", "shutil.copyfile", "shutil.move"):
+        elif event in (
+            "os.remove",
+            "os.rename",
+            "os.rmdir",
+            "os.mkdir",
+            "os.chmod",
+            "os.truncate",
+            "shutil.rmtree",
+            "shutil.copyfile",
+            "shutil.move",
+        ):
             path = os.fsdecode(args[0]) if args and isinstance(args[0], (str, bytes)) else "?"
             if not os.path.abspath(path).startswith(SCRATCH):
                 flag(f"tried to change {path} ({event})")
@@ -186,15 +202,21 @@ def run_cells(cells, ns, cell_timeout):
         try:
             code = compile(_clean(src), f"<cell {i + 1}>", "exec")
         except SyntaxError as exc:
-            errors.append({"cell": i + 1, "type": "SyntaxError",
-                           "message": f"{exc.msg} (line {exc.lineno})"})
+            errors.append(
+                {"cell": i + 1, "type": "SyntaxError", "message": f"{exc.msg} (line {exc.lineno})"}
+            )
             continue
         try:
             signal.setitimer(signal.ITIMER_REAL, cell_timeout)
             exec(code, ns)
         except CellTimeout:
-            errors.append({"cell": i + 1, "type": "Timeout",
-                           "message": f"the cell ran longer than {cell_timeout:g} s and was stopped"})
+            errors.append(
+                {
+                    "cell": i + 1,
+                    "type": "Timeout",
+                    "message": f"the cell ran longer than {cell_timeout:g} s and was stopped",
+                }
+            )
         except BaseException as exc:  # noqa: BLE001 - SystemExit in a cell too
             errors.append({"cell": i + 1, "type": type(exc).__name__, "message": str(exc)[:300]})
         finally:
@@ -220,6 +242,7 @@ def _callback_stub(token, label):
         if not (isinstance(exc_type, type) and issubclass(exc_type, Exception)):
             exc_type = RuntimeError
         raise exc_type(header.get("message", "error in the grader's function"))
+
     call_back.__name__ = call_back.__qualname__ = label
     return call_back
 
@@ -229,6 +252,7 @@ def _argument(i, ref):
     one that is real here (saves a round trip per call), else a call back to the checker."""
     if ref and ref.startswith("lstm_src."):
         import importlib
+
         module, _, name = ref.rpartition(".")
         try:
             return getattr(importlib.import_module(module), name)
@@ -258,6 +282,7 @@ def _strict(on):
 def serve(ns, q):
     """One question's child: answer the checker's calls until it says stop."""
     from lstm_src import _tripwire
+
     signal.signal(signal.SIGALRM, _timeout)
     _send({"op": "forked", "q": q})
     while True:
@@ -281,7 +306,10 @@ def serve(ns, q):
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
         except BaseException as exc:  # noqa: BLE001 - SystemExit from an answer too
-            out, reply = None, {"op": "raise", "type": type(exc).__name__, "message": str(exc)[:500]}
+            out, reply = (
+                None,
+                {"op": "raise", "type": type(exc).__name__, "message": str(exc)[:500]},
+            )
         finally:
             for n in injected:
                 if n in saved:
@@ -300,10 +328,12 @@ def main():
     scratch = SCRATCH
     os.makedirs(scratch, exist_ok=True)
     os.chdir(scratch)
-    import numpy  # noqa: F401
-    import lstm_src  # noqa: F401
     import lstm_src._tripwire  # noqa: F401
+    import numpy  # noqa: F401
     import numpy.testing  # noqa: F401
+
+    import lstm_src  # noqa: F401
+
     sys.meta_path.insert(0, _OtterFinder)
     header, _ = wire.read_frame(IN)
     cells, cell_timeout = header["cells"], float(header["cell_timeout"])
@@ -312,8 +342,11 @@ def main():
     ns = {"__name__": "__main__", "__builtins__": builtins}
     errors = run_cells(cells, ns, cell_timeout)
     _patches(SNAPSHOT)
-    names = {k: ("function" if callable(v) else type(v).__name__)
-             for k, v in ns.items() if not k.startswith("__")}
+    names = {
+        k: ("function" if callable(v) else type(v).__name__)
+        for k, v in ns.items()
+        if not k.startswith("__")
+    }
     hits = list(dict.fromkeys(lstm_src._tripwire.HITS))[:10]
     _send({"op": "ready", "errors": errors, "names": names, "flags": FLAGS, "hits": hits})
     while True:

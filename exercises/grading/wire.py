@@ -11,6 +11,7 @@ callables become numbered callbacks; anything else becomes :class:`Opaque`.
 
 This file is copied into the sandbox: it imports only the standard library and numpy.
 """
+
 import json
 import os
 import select
@@ -67,7 +68,10 @@ def encode(value, callbacks=None, local=None):
         if isinstance(v, float):
             return {"t": "float", "v": repr(v)}
         if isinstance(v, (list, tuple)):
-            return {"t": "list" if isinstance(v, list) else "tuple", "v": [enc(x, depth + 1) for x in v]}
+            return {
+                "t": "list" if isinstance(v, list) else "tuple",
+                "v": [enc(x, depth + 1) for x in v],
+            }
         if isinstance(v, dict) and all(isinstance(k, str) for k in v):
             return {"t": "dict", "k": list(v), "v": [enc(x, depth + 1) for x in v.values()]}
         if callable(v) and callbacks is not None:
@@ -81,6 +85,7 @@ def encode(value, callbacks=None, local=None):
 
 def decode(tree, blobs, make_callback=None):
     """The value ``tree`` encodes; callbacks become ``make_callback(index)`` (or Opaque)."""
+
     def dec(t, depth=0):
         if depth > 60:
             raise ProtocolError("value nested too deeply")
@@ -171,12 +176,18 @@ def read_frame(fd, deadline=None):
             dtype, shape = np.dtype(str(spec[0])), tuple(int(n) for n in spec[1])
         except (TypeError, ValueError, IndexError):
             raise ProtocolError("bad array description") from None
-        if dtype.kind not in ALLOWED_KINDS or dtype.hasobject or any(n < 0 for n in shape) \
-                or len(shape) > 32:
+        if (
+            dtype.kind not in ALLOWED_KINDS
+            or dtype.hasobject
+            or any(n < 0 for n in shape)
+            or len(shape) > 32
+        ):
             raise ProtocolError("array type not allowed")
         (n,) = struct.unpack(">Q", _read_exact(fd, 8, deadline))
         if n > MAX_BLOB or n != dtype.itemsize * int(np.prod(shape, dtype=object)):
             raise ProtocolError("array size mismatch")
         data = bytearray(_read_exact(fd, n, deadline)) if n else bytearray()
-        blobs.append(np.frombuffer(data, dtype=dtype).reshape(shape) if n else np.zeros(shape, dtype))
+        blobs.append(
+            np.frombuffer(data, dtype=dtype).reshape(shape) if n else np.zeros(shape, dtype)
+        )
     return header, blobs
