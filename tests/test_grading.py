@@ -160,7 +160,7 @@ CHEATERS = [
             },
         ),
         "q2",
-        ["q2 called lstm_src.rnn.rnn_cell_backward"],
+        ["q2 called lstm_src.rnn.rnn_cell_backward", "patched lstm_src.rnn: "],
     ),
     (
         "ref_code_copy",
@@ -283,6 +283,18 @@ CHEATERS = [
         dict(answers={"rnn_bptt": "def rnn_bptt(y, caches):\n    import os\n    os._exit(0)"}),
         "q3",
         ["q3: rnn_bptt ended the grading process"],
+    ),
+    (
+        "memory_bomb",
+        "01_matrix_calculus",
+        {
+            "answers": {
+                "elementwise_jacobian": "def elementwise_jacobian(z):\n"
+                "    return bytearray(16 << 30)"
+            }
+        },
+        "q2",
+        [],
     ),
     (
         "endless_answer",
@@ -443,6 +455,8 @@ def test_disk_write_changes_nobodys_grade(battery):
 def test_hidden_tests_never_reach_the_report(battery):
     rows, _, tmp = battery
     text = (tmp / "grades.json").read_text() + (tmp / "grades.csv").read_text()
+    leak = rows["leak_hidden_tests"]["feedback"]["q4"]
+    assert "LEAK[][]" in leak, leak  # the channel works, and carried nothing
     for secret in ("hidden=True", "@test_case(", "seeds=range(", "LEAK[from", "OK_FORMAT"):
         assert secret not in text, secret
     assert "looked for files in" in "; ".join(

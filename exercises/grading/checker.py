@@ -31,6 +31,7 @@ from . import policy, sandbox_build, wire
 
 HERE = pathlib.Path(__file__).resolve().parent
 GRACE = 2.0  # seconds the checker waits beyond a limit the sandbox should enforce itself
+MEMORY_LIMIT = 4 << 30  # bytes of address space for the student process
 
 
 class ReferenceCalled(Exception):
@@ -130,6 +131,8 @@ def _bwrap_command(setup, stem):
         "/proc",
         "--dev",
         "/dev",
+        "--size",
+        str(256 << 20),
         "--tmpfs",
         "/tmp",
     ]
@@ -220,6 +223,10 @@ class Sandbox:
         self.scratch = None
 
         def wire_fds():
+            import resource
+
+            limit = MEMORY_LIMIT
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))  # a memory bomb fails alone
             os.dup2(r_in, 3)
             os.dup2(w_out, 4)
             for fd in (3, 4):

@@ -114,10 +114,16 @@ def _patches(before):
         mod = sys.modules.get(name)
         if mod is None:
             continue
-        for k, v in list(vars(mod).items()):
-            if k.startswith("__") and k.endswith("__") or isinstance(v, types.ModuleType):
-                continue
-            if attrs.get(k) != id(v):
+        changed = [
+            k
+            for k, v in list(vars(mod).items())
+            if not (k.startswith("__") and k.endswith("__") or isinstance(v, types.ModuleType))
+            and attrs.get(k) != id(v)
+        ]
+        if len(changed) > 5:  # many names at once (a loop of setattr, importlib.reload)
+            flag(f"patched {name}: {', '.join(changed[:4])} and {len(changed) - 4} more")
+        else:
+            for k in changed:
                 flag(f"patched {name}.{k}")
         for k in attrs:
             if k not in vars(mod):
