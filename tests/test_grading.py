@@ -248,13 +248,13 @@ CHEATERS = [
                 "softmax_ce_grad": "def softmax_ce_grad(y_hat, y):\n"
                 + "\n".join(
                     "    " + line
-                    for line in (PATCH_FEEDBACK + PATCH_NUMPY + FORGE_OTTER).splitlines()
+                    for line in (PATCH_FEEDBACK + PATCH_NUMPY).splitlines()
                 )
                 + "\n    return (y_hat - y) / y.shape[1]"
             },
         ),
         "q2-",
-        ["patched lstm_src.feedback", "patched numpy.allclose", "patched otter"],
+        ["patched lstm_src.feedback", "patched numpy.allclose"],
     ),
     (
         "disk_write",
