@@ -1,7 +1,7 @@
 r"""Block diagrams of one LSTM step: the data flow forward, the gradient flow backward.
 
-Seed 001 describes two figures it does not include: the forward data flow of
-an LSTM block (its Figure 1) and the backward gradient flow (its Figure 2).
+Two figures the derivation the book follows (Vardhan, 2022) describes in words:
+the forward data flow of an LSTM block and the backward gradient flow.
 :func:`draw_lstm_cell` draws both, and can highlight the path a chapter
 derives. Used by the chapters "Forward propagation" (Part II) and every
 chapter of Part III.
@@ -69,7 +69,7 @@ _EDGES = [
 ]
 
 # Where one quantity feeds several places: in the backward pass the gradients
-# arriving there are added (the sums of seed 001 §3.3, §3.4 and §3.10).
+# arriving there are added (eqs. hc-da, hc-dc and prev-da of Part III).
 _FAN_OUT = [(1.5, 1.0), (9.2, 6.0), (10.4, 3.6)]
 
 
@@ -99,10 +99,10 @@ def draw_lstm_cell(ax=None, direction="forward", highlight=(), title=None):
     ax : matplotlib Axes, optional
         Where to draw; a new 10 x 6.5 inch figure when not given.
     direction : {"forward", "backward"}
-        ``"forward"``: arrows follow the data (seed 001's Figure 1).
+        ``"forward"``: arrows follow the data (eq.1-eq.12).
         ``"backward"``: arrows follow the gradients, from the outputs back to
         the inputs, and a small "+" marks each place where gradients from
-        several uses of one quantity are added (seed 001's Figure 2).
+        several uses of one quantity are added (Part III).
     highlight : iterable of str
         Names from :data:`NODES`. Those quantities, and every arrow on a path
         between two of them, are drawn in red.
