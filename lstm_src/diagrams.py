@@ -10,7 +10,7 @@ matplotlib is imported inside the function, so the rest of ``lstm_src``
 needs numpy alone.
 """
 
-__all__ = ["NODES", "draw_lstm_cell"]
+__all__ = ["BOOK_STYLE", "NODES", "draw_lstm_cell", "use_book_style"]
 
 #: Quantities a caller may highlight, in the book's names.
 NODES = ("x", "a_prev", "c_prev", "gamma_f", "gamma_u", "c_tilde", "gamma_o", "c", "a", "y_hat")
@@ -91,6 +91,38 @@ def _highlighted_ops(named):
     return spread(named, succ) & spread(named, pred)
 
 
+#: matplotlib settings for the book's figures: fonts large enough to read when a
+#: figure is shrunk to a phone's width, text drawn as paths (no font to fetch).
+BOOK_STYLE = {
+    "font.size": 13, "axes.titlesize": 13, "axes.labelsize": 13, "figure.titlesize": 14,
+    "xtick.labelsize": 11.5, "ytick.labelsize": 11.5, "legend.fontsize": 11,
+    "svg.fonttype": "path",
+}
+
+
+def use_book_style():
+    """Make the book's figures readable on any screen: larger fonts, SVG output.
+
+    Updates ``matplotlib.rcParams`` with :data:`BOOK_STYLE` and, in an IPython
+    kernel, switches the inline backend to SVG, so that a figure scales to the
+    page's width without blurring. Outside IPython only the fonts change.
+
+    Returns
+    -------
+    None
+    """
+    import matplotlib
+
+    matplotlib.rcParams.update(BOOK_STYLE)
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("svg")
+
+
 def draw_lstm_cell(ax=None, direction="forward", highlight=(), title=None):
     r"""Draw one LSTM step (eq.1–eq.12) as a block diagram.
 
@@ -130,7 +162,7 @@ def draw_lstm_cell(ax=None, direction="forward", highlight=(), title=None):
     from matplotlib.patches import Circle, FancyBboxPatch
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(10, 6.5))
+        _, ax = plt.subplots(figsize=(9, 5.85))
     hot = highlight | _highlighted_ops(highlight)
     red, grey = "#c0392b", "#555555"
 
