@@ -120,7 +120,9 @@ def matvec_weight_jacobian(x, n_out):
     With the entries of W counted row by row (numpy's C order) this is a
     Kronecker product:
 
-    .. math:: \frac{\partial\mathbf{z}}{\partial\,\mathrm{vec}(\mathbf{W})} = \mathbf{x}^\top \otimes \mathbf{I}_{n_\text{out}}
+    .. math:: \frac{\partial\mathbf{z}}{\partial\,\mathrm{vec}_\text{row}(\mathbf{W})} = \mathbf{x}^\top \otimes \mathbf{I}_{n_\text{out}}
+
+    (the usual column-stacking vec gives :math:`\mathbf{I}_{n_\text{out}} \otimes \mathbf{x}^\top`).
 
     Equation dot-matvec-W of the chapter below.
 

@@ -19,7 +19,7 @@ def toc_pages():
     """Every source file the table of contents builds (notebooks and Markdown)."""
     text = (ROOT / "_toc.yml").read_text()
     pages = []
-    for entry in re.findall(r"^\s*-?\s*(?:file|root):\s*(\S+)", text, flags=re.M):
+    for entry in re.findall(r"^\s*-?\s*(?:file|root):\s*(\S+)", text, flags=re.MULTILINE):
         for ext in (".ipynb", ".md"):
             if (ROOT / (entry + ext)).is_file():
                 pages.append(ROOT / (entry + ext))
@@ -56,7 +56,7 @@ SOURCE_SEED = re.compile(
       | \bthe\s+seeds?\s+(?:writes?|says|opens|gives|prints|uses|derives|describes|follows)\b
       | \bseeds?\s+\d{3}\b                       # seed 002 without leading zero checks
     """,
-    re.I | re.X,
+    re.IGNORECASE | re.VERBOSE,
 )
 
 
@@ -129,10 +129,10 @@ def test_every_shown_function_names_its_chapter(key):
     module, name = key
     doc = docstrings(SRC / module).get(name)
     assert doc is not None, f"{module} has no function {name}"
-    lines = re.findall(r"^Defined in: (\S+)\s*$", doc, flags=re.M)
+    lines = re.findall(r"^Defined in: (\S+)\s*$", doc, flags=re.MULTILINE)
     assert len(lines) == 1, f"{module}:{name} needs exactly one 'Defined in: book/...' line"
-    assert lines[0] in literalincludes()[key], \
-        f"{module}:{name} says it is defined in {lines[0]}, but only {literalincludes()[key]} show it"
+    shown_in = literalincludes()[key]
+    assert lines[0] in shown_in, f"{module}:{name} says {lines[0]}, but only {shown_in} show it"
 
 
 def test_no_defined_in_line_points_nowhere():
@@ -141,7 +141,7 @@ def test_no_defined_in_line_points_nowhere():
     stale = []
     for path in SHOWN_SOURCES:
         for name, doc in docstrings(path).items():
-            for chapter in re.findall(r"^Defined in: (\S+)\s*$", doc, flags=re.M):
+            for chapter in re.findall(r"^Defined in: (\S+)\s*$", doc, flags=re.MULTILINE):
                 if chapter not in shown.get((path.name, name), []):
                     stale.append(f"{path.name}:{name} -> {chapter}")
     assert not stale
@@ -154,7 +154,7 @@ CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
 
 def bib_keys():
     return set(re.findall(r"^@\w+\s*\{\s*([^,\s]+)\s*,", (ROOT / "references.bib").read_text(),
-                          flags=re.M))
+                          flags=re.MULTILINE))
 
 
 def test_citation_detector_reads_keys():
@@ -186,7 +186,7 @@ def test_the_book_cites_its_sources():
 
 # ------------------------------------------------------- (d) cross-page equation links
 
-EQ_LABEL = re.compile(r"^\$\$ \(([\w-]+)\)\s*$", re.M)
+EQ_LABEL = re.compile(r"^\$\$ \(([\w-]+)\)\s*$", re.MULTILINE)
 EQ_REF = re.compile(r"\{eq\}`([\w-]+)`")
 
 
@@ -197,7 +197,7 @@ def equation_pages():
 
 
 def page_title(page):
-    return re.search(r"^# (.+)$", page_text(page, markdown_only=True), flags=re.M).group(1).strip()
+    return re.search(r"^# (.+)$", page_text(page, markdown_only=True), flags=re.MULTILINE).group(1).strip()
 
 
 def names_page(text, page):
@@ -226,7 +226,7 @@ def unclear_cross_page_refs(page, labels, text=None):
         if has_own:
             window = re.split(r"\n\s*\n", before)[-1][-200:]
         else:
-            window = re.split(r"^#+ ", before, flags=re.M)[-1]
+            window = re.split(r"^#+ ", before, flags=re.MULTILINE)[-1]
         after = re.split(r"\.\s|\n\s*\n", text[m.end():m.end() + 120])[0]
         named_after = re.match(r"(?:[^.]{0,80}?)\b(?:of|in)\s+(\{doc\}`[^`]+`|\*[^*]+\*)", after)
         if names_page(window, target) or (named_after and names_page(named_after.group(1), target)):
