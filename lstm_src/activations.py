@@ -102,9 +102,11 @@ def sigmoid_backward(dgamma, gamma):
 
     If :math:`\Gamma = \sigma(z)` then :math:`\partial\Gamma/\partial z =
     \mathrm{diag}(\Gamma \circ (1-\Gamma))`, and a row vector times a diag
-    is a Hadamard product, so (seed 001 §3.5, §3.7, §3.8)
+    is a Hadamard product, so (eq. og-dz of the chapter "The output gate")
 
     .. math:: \frac{\partial J}{\partial z} = \frac{\partial J}{\partial \Gamma} \circ \Gamma \circ (1 - \Gamma)
+
+    Defined in: book/part1/diag_and_hadamard.ipynb
 
     Parameters
     ----------
@@ -127,8 +129,10 @@ def tanh_backward(dout, out):
 
     .. math:: \frac{\partial J}{\partial z} = \frac{\partial J}{\partial h} \circ (1 - h \circ h)
 
-    Used for the candidate :math:`\tilde c = \tanh(z_c)` (seed 001 §3.9) and
+    Used for the candidate :math:`\tilde c = \tanh(z_c)` (eq. ucf-c) and
     the RNN's hidden state.
+
+    Defined in: book/part1/diag_and_hadamard.ipynb
 
     Parameters
     ----------

@@ -50,7 +50,9 @@ def dot_as_sum(a, b):
 
     .. math:: \mathbf{a}^\top\mathbf{b} = \sum_{i=1}^{n} a_i b_i = \mathbf{1}^\top(\mathbf{a}\circ\mathbf{b})
 
-    Defined in chapter "The dot product as a summation" (eq. dot-sum).
+    Equation dot-sum of the chapter below.
+
+    Defined in: book/part1/dot_product.ipynb
 
     Parameters
     ----------
@@ -74,8 +76,9 @@ def dot_jacobian(b):
     .. math:: \frac{\partial(\mathbf{a}^\top\mathbf{b})}{\partial\mathbf{a}} = \mathbf{b}^\top
 
     A scalar differentiated by a column of size n gives a row (1, n) in
-    numerator layout. Defined in chapter "The dot product as a summation"
-    (eq. dot-grad).
+    numerator layout. Equation dot-grad of the chapter below.
+
+    Defined in: book/part1/dot_product.ipynb
 
     Parameters
     ----------
@@ -94,7 +97,9 @@ def matvec_jacobian(W):
 
     .. math:: \frac{\partial(\mathbf{W}^\top\mathbf{x})}{\partial\mathbf{x}} = \mathbf{W}^\top
 
-    Defined in chapter "The dot product as a summation" (eq. dot-matvec-x).
+    Equation dot-matvec-x of the chapter below.
+
+    Defined in: book/part1/dot_product.ipynb
 
     Parameters
     ----------
@@ -115,9 +120,13 @@ def matvec_weight_jacobian(x, n_out):
     With the entries of W counted row by row (numpy's C order) this is a
     Kronecker product:
 
-    .. math:: \frac{\partial\mathbf{z}}{\partial\,\mathrm{vec}(\mathbf{W})} = \mathbf{x}^\top \otimes \mathbf{I}_{n_\text{out}}
+    .. math:: \frac{\partial\mathbf{z}}{\partial\,\mathrm{vec}_\text{row}(\mathbf{W})} = \mathbf{x}^\top \otimes \mathbf{I}_{n_\text{out}}
 
-    Defined in chapter "The dot product as a summation" (eq. dot-matvec-W).
+    (the usual column-stacking vec gives :math:`\mathbf{I}_{n_\text{out}} \otimes \mathbf{x}^\top`).
+
+    Equation dot-matvec-W of the chapter below.
+
+    Defined in: book/part1/dot_product.ipynb
 
     Parameters
     ----------
@@ -143,8 +152,9 @@ def matvec_weight_gradient(x, g):
     .. math:: \nabla_{\mathbf{W}} J = \mathbf{x}\,\mathbf{g}^\top
 
     an outer product of the shape of W. With a batch (x and g holding m
-    columns) the product sums the m outer products. Defined in chapter
-    "The dot product as a summation" (eq. dot-weight-grad).
+    columns) the product sums the m outer products. Equation dot-weight-grad of the chapter below.
+
+    Defined in: book/part1/dot_product.ipynb
 
     Parameters
     ----------
@@ -171,8 +181,9 @@ def chain_jacobians(*jacobians):
     .. math:: \frac{\partial J}{\partial\mathbf{x}} = \frac{\partial J}{\partial\mathbf{y}}\,\frac{\partial\mathbf{y}}{\partial\mathbf{z}}\,\frac{\partial\mathbf{z}}{\partial\mathbf{x}}
 
     read left to right from the output back to the input: each factor has as
-    many columns as the next has rows. Defined in chapter "Jacobians and
-    layout" (eq. jac-chain).
+    many columns as the next has rows. Equation jac-chain of the chapter below.
+
+    Defined in: book/part1/jacobians_and_layout.ipynb
 
     Parameters
     ----------
@@ -207,8 +218,9 @@ def jacobian_to_gradient(jac, shape):
 
     More generally a row of one derivative per entry (entries counted in C
     order, as :func:`lstm_src.gradcheck.numerical_jacobian` counts them) is
-    laid back into the variable's shape. Defined in chapter "Jacobians and
-    layout" (eq. jac-grad).
+    laid back into the variable's shape. Equation jac-grad of the chapter below.
+
+    Defined in: book/part1/jacobians_and_layout.ipynb
 
     Parameters
     ----------
@@ -233,7 +245,9 @@ def trace_trick_gradient(G):
 
     .. math:: \frac{\partial J}{\partial\mathbf{X}} = \mathbf{G}\ \text{(numerator layout, the shape of } \mathbf{X}^\top),\qquad \nabla_{\mathbf{X}} J = \mathbf{G}^\top
 
-    Defined in chapter "Jacobians and layout" (eq. jac-trace).
+    Equation jac-trace of the chapter below.
+
+    Defined in: book/part1/jacobians_and_layout.ipynb
 
     Parameters
     ----------
@@ -256,8 +270,9 @@ def diag(v):
     .. math:: \mathrm{diag}(\mathbf{v})_{ij} = v_i \text{ if } i = j, \text{ else } 0
 
     Each diagonal entry is its own entry of v; only when all entries of v
-    are equal to one number s is it :math:`s\,\mathbf{I}`. Defined in chapter
-    "diag and the Hadamard derivative" (eq. had-diag).
+    are equal to one number s is it :math:`s\,\mathbf{I}`. Equation had-diag of the chapter below.
+
+    Defined in: book/part1/diag_and_hadamard.ipynb
 
     Parameters
     ----------
@@ -280,7 +295,9 @@ def hadamard_jacobian(y):
 
     .. math:: \frac{\partial(\mathbf{x}\circ\mathbf{y})}{\partial\mathbf{x}} = \mathrm{diag}(\mathbf{y})
 
-    Defined in chapter "diag and the Hadamard derivative" (eq. had-hadamard).
+    Equation had-hadamard of the chapter below.
+
+    Defined in: book/part1/diag_and_hadamard.ipynb
 
     Parameters
     ----------
@@ -301,7 +318,9 @@ def elementwise_jacobian(f_prime, z):
 
     .. math:: \frac{\partial f(\mathbf{z})}{\partial\mathbf{z}} = \mathrm{diag}\big(f'(\mathbf{z})\big)
 
-    Defined in chapter "diag and the Hadamard derivative" (eq. had-elementwise).
+    Equation had-elementwise of the chapter below.
+
+    Defined in: book/part1/diag_and_hadamard.ipynb
 
     Parameters
     ----------
@@ -323,8 +342,9 @@ def row_times_diag(r, v):
 
     Entry j of the product is :math:`\sum_i r_i\,\mathrm{diag}(\mathbf{v})_{ij} = r_j v_j`:
     no n-by-n matrix is needed. This is how every gate's gradient in Part III
-    is computed. Defined in chapter "diag and the Hadamard derivative"
-    (eq. had-row-diag).
+    is computed. Equation had-row-diag of the chapter below.
+
+    Defined in: book/part1/diag_and_hadamard.ipynb
 
     Parameters
     ----------

@@ -60,7 +60,10 @@ def _book_params(params):
 
 
 def _stack_columns(p, order):
-    """(W_x, W_a, b) with the four blocks side by side: (n_x, 4n_a), (n_a, 4n_a), (4n_a,)."""
+    """(W_x, W_a, b) with the four blocks side by side: (n_x, 4n_a), (n_a, 4n_a), (4n_a,).
+
+    Defined in: book/part2/other_conventions.ipynb
+    """
     W_x = np.concatenate([p[f"W_{g}x"] for g in order], axis=1)
     W_a = np.concatenate([p[f"W_{g}a"] for g in order], axis=1)
     b = np.concatenate([p[f"b_{g}"][:, 0] for g in order])
@@ -123,6 +126,8 @@ def to_torch_lstm(params):
     the same for the :math:`W_{*a}`. PyTorch has two biases that always
     appear as a sum; the book's bias goes to ``bias_ih_l0`` and
     ``bias_hh_l0`` is zero.
+
+    Defined in: book/part2/other_conventions.ipynb
 
     Parameters
     ----------
@@ -200,6 +205,8 @@ def to_ng(params):
     dict
         ``Wf, bf, Wi, bi, Wc, bc, Wo, bo`` (W (n_a, n_a+n_x), b (n_a, 1)),
         ``Wy`` (n_y, n_a) = :math:`W_{ya}^\top`, ``by`` (n_y, 1).
+
+    Defined in: book/part2/other_conventions.ipynb
     """
     p = _book_params(params)
     out = {}

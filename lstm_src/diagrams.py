@@ -1,7 +1,7 @@
 r"""Block diagrams of one LSTM step: the data flow forward, the gradient flow backward.
 
-Seed 001 describes two figures it does not include: the forward data flow of
-an LSTM block (its Figure 1) and the backward gradient flow (its Figure 2).
+Two figures the derivation the book follows (Vardhan, 2022) describes in words:
+the forward data flow of an LSTM block and the backward gradient flow.
 :func:`draw_lstm_cell` draws both, and can highlight the path a chapter
 derives. Used by the chapters "Forward propagation" (Part II) and every
 chapter of Part III.
@@ -10,7 +10,7 @@ matplotlib is imported inside the function, so the rest of ``lstm_src``
 needs numpy alone.
 """
 
-__all__ = ["NODES", "draw_lstm_cell"]
+__all__ = ["BOOK_STYLE", "NODES", "draw_lstm_cell", "use_book_style"]
 
 #: Quantities a caller may highlight, in the book's names.
 NODES = ("x", "a_prev", "c_prev", "gamma_f", "gamma_u", "c_tilde", "gamma_o", "c", "a", "y_hat")
@@ -69,7 +69,7 @@ _EDGES = [
 ]
 
 # Where one quantity feeds several places: in the backward pass the gradients
-# arriving there are added (the sums of seed 001 §3.3, §3.4 and §3.10).
+# arriving there are added (eqs. hc-da, hc-dc and prev-da of Part III).
 _FAN_OUT = [(1.5, 1.0), (9.2, 6.0), (10.4, 3.6)]
 
 
@@ -91,6 +91,38 @@ def _highlighted_ops(named):
     return spread(named, succ) & spread(named, pred)
 
 
+#: matplotlib settings for the book's figures: fonts large enough to read when a
+#: figure is shrunk to a phone's width, text drawn as paths (no font to fetch).
+BOOK_STYLE = {
+    "font.size": 13, "axes.titlesize": 13, "axes.labelsize": 13, "figure.titlesize": 14,
+    "xtick.labelsize": 11.5, "ytick.labelsize": 11.5, "legend.fontsize": 11,
+    "svg.fonttype": "path",
+}
+
+
+def use_book_style():
+    """Make the book's figures readable on any screen: larger fonts, SVG output.
+
+    Updates ``matplotlib.rcParams`` with :data:`BOOK_STYLE` and, in an IPython
+    kernel, switches the inline backend to SVG, so that a figure scales to the
+    page's width without blurring. Outside IPython only the fonts change.
+
+    Returns
+    -------
+    None
+    """
+    import matplotlib
+
+    matplotlib.rcParams.update(BOOK_STYLE)
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("svg")
+
+
 def draw_lstm_cell(ax=None, direction="forward", highlight=(), title=None):
     r"""Draw one LSTM step (eq.1–eq.12) as a block diagram.
 
@@ -99,10 +131,10 @@ def draw_lstm_cell(ax=None, direction="forward", highlight=(), title=None):
     ax : matplotlib Axes, optional
         Where to draw; a new 10 x 6.5 inch figure when not given.
     direction : {"forward", "backward"}
-        ``"forward"``: arrows follow the data (seed 001's Figure 1).
+        ``"forward"``: arrows follow the data (eq.1-eq.12).
         ``"backward"``: arrows follow the gradients, from the outputs back to
         the inputs, and a small "+" marks each place where gradients from
-        several uses of one quantity are added (seed 001's Figure 2).
+        several uses of one quantity are added (Part III).
     highlight : iterable of str
         Names from :data:`NODES`. Those quantities, and every arrow on a path
         between two of them, are drawn in red.
@@ -130,7 +162,7 @@ def draw_lstm_cell(ax=None, direction="forward", highlight=(), title=None):
     from matplotlib.patches import Circle, FancyBboxPatch
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(10, 6.5))
+        _, ax = plt.subplots(figsize=(9, 5.85))
     hot = highlight | _highlighted_ops(highlight)
     red, grey = "#c0392b", "#555555"
 

@@ -83,6 +83,8 @@ def numerical_jacobian(f, x, h=None, order=4):
     function of a column vector this is the usual
     :math:`\partial f/\partial x` of shape (len f, len x).
 
+    Defined in: book/part1/jacobians_and_layout.ipynb
+
     Parameters
     ----------
     f : callable

@@ -1,7 +1,7 @@
 r"""The affine maps every gate shares, and the softmax output layer.
 
-Every gate pre-activation in the book has the same form (eq.1, 3, 5, 7 of
-seed 001; the RNN's hidden state too):
+Every gate pre-activation in the book has the same form (eq.1, 3, 5, 7 of the
+forward pass; the RNN's hidden state too):
 
 .. math:: z = W_a^\top a^{\langle t-1\rangle} + W_x^\top x^{\langle t\rangle} + b
 
@@ -26,6 +26,8 @@ __all__ = [
 def affine_forward(W_a, W_x, b, a_prev, x):
     r"""Pre-activation of a gate, :math:`z = W_a^\top a + W_x^\top x + b` (eq.1, 3, 5, 7).
 
+    Defined in: book/part2/forward.ipynb
+
     Parameters
     ----------
     W_a : ndarray (n_a, n_a)
@@ -47,7 +49,7 @@ def affine_weight_grads(dz, a_prev, x):
     r"""Weight and bias gradients of :func:`affine_forward` by the trace trick.
 
     From :math:`dJ = \mathrm{tr}\big(\tfrac{\partial J}{\partial z}\, dW_a^\top a\big)`
-    seed 001 reads off the Jacobian :math:`(\partial J/\partial z)^\top a^\top`;
+    the trace trick reads off the Jacobian :math:`(\partial J/\partial z)^\top a^\top`;
     its transpose, the gradient of the same shape as :math:`W_a`, summed over
     the batch, is
 
@@ -57,6 +59,8 @@ def affine_weight_grads(dz, a_prev, x):
         \nabla_{b} J = \textstyle\sum_{i=1}^m \delta z_{:,i}
 
     where :math:`\delta z = \partial J/\partial z` as a gradient (n_a, m).
+
+    Defined in: book/part3/output_gate.ipynb
 
     Parameters
     ----------
@@ -74,13 +78,15 @@ def affine_weight_grads(dz, a_prev, x):
 
 
 def affine_input_grads(dz, W_a, W_x):
-    r"""Gradients of :func:`affine_forward` with respect to its inputs (seed 001 §3.10).
+    r"""Gradients of :func:`affine_forward` with respect to its inputs (eqs. prev-da, prev-dx).
 
-    Seed 001 writes the Jacobians :math:`\tfrac{\partial J}{\partial z} W_a^\top`
+    In numerator layout these are the Jacobians :math:`\tfrac{\partial J}{\partial z} W_a^\top`
     and :math:`\tfrac{\partial J}{\partial z} W_x^\top` (row vectors); as
     gradients (columns):
 
     .. math:: \nabla_{a^{\langle t-1\rangle}} J = W_a\, \delta z,\qquad \nabla_{x^{\langle t\rangle}} J = W_x\, \delta z
+
+    Defined in: book/part3/inputs_and_previous_state.ipynb
 
     Parameters
     ----------
@@ -115,12 +121,14 @@ def output_layer_forward(W_ya, b_y, a):
 
 
 def output_layer_backward(dz_y, a, W_ya):
-    r"""Gradients of eq.11 (seed 001 §3.2 and §3.3, component 2).
+    r"""Gradients of eq.11 (eqs. out-dWya, out-dby; component 2 of hc-da).
 
     .. math::
         \nabla_{W_{ya}} J = a^{\langle t\rangle} (\delta z_y)^\top,\qquad
         \nabla_{b_y} J = \textstyle\sum_i \delta z_{y,:,i},\qquad
         \nabla_{a^{\langle t\rangle}} J \big|_{\hat y} = W_{ya}\,\delta z_y
+
+    Defined in: book/part3/output_layer.ipynb
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-r"""The loss and its gradient at the output layer (seed 001 §3.1–3.2).
+r"""The loss and its gradient at the output layer (eqs. out-dyhat to out-dz).
 
 The course's loss sums the cross-entropy over time and averages it over the
 batch of m examples:
@@ -58,12 +58,14 @@ def cross_entropy(y_hat, y):
 
 
 def cross_entropy_grad_y_hat(y_hat, y):
-    r"""Gradient of :func:`cross_entropy` with respect to :math:`\hat y` (seed 001 §3.1).
+    r"""Gradient of :func:`cross_entropy` with respect to :math:`\hat y` (eq. out-dyhat).
 
     .. math:: \frac{\partial J}{\partial \hat y_{k,i}^{\langle t\rangle}} = -\frac{1}{m}\,\frac{y_{k,i}^{\langle t\rangle}}{\hat y_{k,i}^{\langle t\rangle}}
 
-    (Seed 001 prints this as a two-row matrix of y over ŷ with the minus sign
-    and the 1/m missing; the book's numerical check catches both.)
+    (A common slip is to drop the minus sign or the 1/m; the book's numerical
+    check catches both.)
+
+    Defined in: book/part3/output_layer.ipynb
 
     Parameters
     ----------
@@ -79,13 +81,15 @@ def cross_entropy_grad_y_hat(y_hat, y):
 
 
 def softmax_cross_entropy_backward(y_hat, y):
-    r"""Gradient of J with respect to the logits :math:`z_y` (seed 001 §3.1–3.2).
+    r"""Gradient of J with respect to the logits :math:`z_y` (eq. out-dz).
 
     Multiplying :math:`\partial J/\partial\hat y` by the softmax Jacobian
     :math:`\mathrm{diag}(\hat y) - \hat y\hat y^\top` collapses, because each
     column of y sums to 1, to
 
     .. math:: \frac{\partial J}{\partial z_y^{\langle t\rangle}} = \frac{1}{m}\left(\hat y^{\langle t\rangle} - y^{\langle t\rangle}\right)
+
+    Defined in: book/part3/output_layer.ipynb
 
     Parameters
     ----------

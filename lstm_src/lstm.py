@@ -1,4 +1,4 @@
-r"""The LSTM of seed 001: forward pass (eq.1–eq.12) and back-propagation (§3).
+r"""The LSTM the book derives: forward pass (eq.1–eq.12) and back-propagation (Part III).
 
 Notation (see the book's notation page): column vectors, a batch of m
 examples as columns, time as the last axis.
@@ -16,11 +16,11 @@ b_*            (n_a, 1)
 W_ya, b_y      (n_a, n_y), (n_y, 1)
 =============  ======================  =====================================
 
-The backward pass is written as one function per derivation step of seed 001
-§3, each named for what it computes; :func:`lstm_cell_backward` composes them
+The backward pass is written as one function per derivation step of Part III,
+each named for what it computes; :func:`lstm_cell_backward` composes them
 for one step and :func:`lstm_backward` runs that step backwards through time.
 Every function returns gradients (arrays of the shape of the quantity
-differentiated), the transposes of the Jacobians seed 001 writes.
+differentiated), the transposes of the numerator-layout Jacobians.
 """
 import numpy as np
 
@@ -58,7 +58,7 @@ __all__ = [
 #: forget gate, update gate, output gate, candidate.
 GATES = ("f", "u", "o", "c")
 
-#: Every parameter of the model, in the order seed 001 introduces them.
+#: Every parameter of the model, in the order the forward pass introduces them.
 PARAM_NAMES = tuple(n for g in GATES for n in (f"W_{g}a", f"W_{g}x", f"b_{g}")) + ("W_ya", "b_y")
 
 
@@ -128,6 +128,8 @@ def _check_params(params, n_x, n_a):
 def cell_state(gamma_f, c_prev, gamma_u, c_tilde):
     r"""New cell state, eq.9: :math:`c^{\langle t\rangle} = \Gamma_u \circ \tilde c^{\langle t\rangle} + \Gamma_f \circ c^{\langle t-1\rangle}`.
 
+    Defined in: book/part2/forward.ipynb
+
     Parameters
     ----------
     gamma_f, c_prev, gamma_u, c_tilde : ndarray (n_a, m)
@@ -142,6 +144,8 @@ def cell_state(gamma_f, c_prev, gamma_u, c_tilde):
 def hidden_state(c, gamma_o):
     r"""New hidden state, eq.10: :math:`a^{\langle t\rangle} = \tanh(c^{\langle t\rangle}) \circ \Gamma_o`.
 
+    Defined in: book/part2/forward.ipynb
+
     Parameters
     ----------
     c, gamma_o : ndarray (n_a, m)
@@ -154,6 +158,24 @@ def hidden_state(c, gamma_o):
 
 
 def _cell_forward(xt, a_prev, c_prev, p):
+    """One LSTM step, eq.1-eq.12, on checked inputs (no validation).
+
+    Defined in: book/part2/forward.ipynb
+
+    Parameters
+    ----------
+    xt : ndarray (n_x, m)
+    a_prev, c_prev : ndarray (n_a, m)
+    p : dict
+        The parameters, already checked by :func:`lstm_cell_forward`.
+
+    Returns
+    -------
+    a, c : ndarray (n_a, m)
+    y_hat : ndarray (n_y, m)
+    cache : dict
+        Every intermediate the backward pass needs.
+    """
     def z(g):  # eq.1, 3, 5, 7: the pre-activation of gate g
         return affine_forward(p[f"W_{g}a"], p[f"W_{g}x"], p[f"b_{g}"], a_prev, xt)
 
@@ -263,13 +285,15 @@ def lstm_forward(x, a0, params, c0=None):
 
 
 def hidden_state_grad(da_from_y, da_next):
-    r"""Total gradient at :math:`a^{\langle t\rangle}` (seed 001 §3.3).
+    r"""Total gradient at :math:`a^{\langle t\rangle}` (eq. hc-da).
 
     :math:`a^{\langle t\rangle}` feeds two places: the prediction
     :math:`\hat y^{\langle t\rangle}` (component 2) and step t+1 (component 1),
     so its gradient is the sum
 
     .. math:: \frac{\partial J}{\partial a^{\langle t\rangle}} = \frac{\partial J}{\partial a^{\langle t\rangle}}\Big|_{\hat y^{\langle t\rangle}} + \frac{\partial J}{\partial a^{\langle t\rangle}}\Big|_{t+1}
+
+    Defined in: book/part3/hidden_and_cell_state.ipynb
 
     Parameters
     ----------
@@ -283,12 +307,14 @@ def hidden_state_grad(da_from_y, da_next):
 
 
 def hidden_state_backward(da, dc_next, c, gamma_o):
-    r"""Back through eq.10, :math:`a = \tanh(c)\circ\Gamma_o` (seed 001 §3.4).
+    r"""Back through eq.10, :math:`a = \tanh(c)\circ\Gamma_o` (eqs. hc-dgamma-o, hc-dc).
 
     .. math::
         \frac{\partial J}{\partial \Gamma_o} = \frac{\partial J}{\partial a}\circ\tanh(c),\qquad
         \frac{\partial J}{\partial c^{\langle t\rangle}} = \frac{\partial J}{\partial c^{\langle t\rangle}}\Big|_{t+1}
         + \frac{\partial J}{\partial a}\circ\Gamma_o\circ\left(1-\tanh^2(c)\right)
+
+    Defined in: book/part3/hidden_and_cell_state.ipynb
 
     Parameters
     ----------
@@ -313,16 +339,18 @@ def hidden_state_backward(da, dc_next, c, gamma_o):
 
 
 def cell_state_backward(dc, gamma_f, c_prev, gamma_u, c_tilde):
-    r"""Back through eq.9, :math:`c = \Gamma_u\circ\tilde c + \Gamma_f\circ c^{\langle t-1\rangle}` (seed 001 §3.6).
+    r"""Back through eq.9, :math:`c = \Gamma_u\circ\tilde c + \Gamma_f\circ c^{\langle t-1\rangle}` (eq. ucf-split).
 
     Each factor of a Hadamard product gets the gradient times the other
-    factor (Appendix A: the Jacobian is diag of the other factor):
+    factor (the Jacobian is diag of the other factor, eq. had-hadamard):
 
     .. math::
         \frac{\partial J}{\partial \Gamma_u} = \delta c\circ\tilde c,\quad
         \frac{\partial J}{\partial \tilde c} = \delta c\circ\Gamma_u,\quad
         \frac{\partial J}{\partial \Gamma_f} = \delta c\circ c^{\langle t-1\rangle},\quad
         \frac{\partial J}{\partial c^{\langle t-1\rangle}} = \delta c\circ\Gamma_f
+
+    Defined in: book/part3/update_candidate_forget.ipynb
 
     Parameters
     ----------
@@ -338,7 +366,7 @@ def cell_state_backward(dc, gamma_f, c_prev, gamma_u, c_tilde):
 
 
 def sigmoid_gate_backward(dgamma, gamma, a_prev, x):
-    r"""Back through a sigmoid gate to its weights (seed 001 §3.5, §3.7, §3.8).
+    r"""Back through a sigmoid gate to its weights (eqs. og-dz to og-dbo, ucf-uf).
 
     For :math:`\Gamma = \sigma(W_a^\top a^{\langle t-1\rangle} + W_x^\top x^{\langle t\rangle} + b)`:
 
@@ -347,6 +375,8 @@ def sigmoid_gate_backward(dgamma, gamma, a_prev, x):
         \nabla_{W_a}J = a^{\langle t-1\rangle}\delta z^\top,\quad
         \nabla_{W_x}J = x^{\langle t\rangle}\delta z^\top,\quad
         \nabla_b J = \textstyle\sum_i \delta z_{:,i}
+
+    Defined in: book/part3/output_gate.ipynb
 
     Parameters
     ----------
@@ -366,13 +396,15 @@ def sigmoid_gate_backward(dgamma, gamma, a_prev, x):
 
 
 def candidate_backward(dc_tilde, c_tilde, a_prev, x):
-    r"""Back through the candidate :math:`\tilde c = \tanh(z_c)` to its weights (seed 001 §3.9).
+    r"""Back through the candidate :math:`\tilde c = \tanh(z_c)` to its weights (eq. ucf-c).
 
     .. math::
         \delta z_c = \frac{\partial J}{\partial\tilde c}\circ(1-\tilde c^{2}),\quad
         \nabla_{W_{ca}}J = a^{\langle t-1\rangle}\delta z_c^\top,\quad
         \nabla_{W_{cx}}J = x^{\langle t\rangle}\delta z_c^\top,\quad
         \nabla_{b_c} J = \textstyle\sum_i \delta z_{c,:,i}
+
+    Defined in: book/part3/update_candidate_forget.ipynb
 
     Parameters
     ----------
@@ -392,13 +424,15 @@ def candidate_backward(dc_tilde, c_tilde, a_prev, x):
 
 
 def previous_state_grads(dz, params):
-    r"""Gradients at :math:`a^{\langle t-1\rangle}` and :math:`x^{\langle t\rangle}` (seed 001 §3.10).
+    r"""Gradients at :math:`a^{\langle t-1\rangle}` and :math:`x^{\langle t\rangle}` (eqs. prev-da, prev-dx).
 
     Both feed all four pre-activations, so each gradient has four components:
 
     .. math::
         \nabla_{a^{\langle t-1\rangle}}J = \sum_{g\in\{f,u,o,c\}} W_{ga}\,\delta z_g,\qquad
         \nabla_{x^{\langle t\rangle}}J = \sum_{g\in\{f,u,o,c\}} W_{gx}\,\delta z_g
+
+    Defined in: book/part3/inputs_and_previous_state.ipynb
 
     Parameters
     ----------
@@ -419,16 +453,18 @@ def previous_state_grads(dz, params):
 
 
 def lstm_cell_backward(da, dc_next, cache):
-    r"""Back-propagate one LSTM step, eq.10 back to eq.1 (seed 001 §3.4–§3.10).
+    r"""Back-propagate one LSTM step, eq.10 back to eq.1 (Part III).
 
     Composes :func:`hidden_state_backward`, :func:`cell_state_backward`,
     :func:`sigmoid_gate_backward` (three times), :func:`candidate_backward`
     and :func:`previous_state_grads`.
 
+    Defined in: book/part3/inputs_and_previous_state.ipynb
+
     Parameters
     ----------
     da : ndarray (n_a, m)
-        Total :math:`\partial J/\partial a^{\langle t\rangle}` (both components, §3.3).
+        Total :math:`\partial J/\partial a^{\langle t\rangle}` (both components, eq. hc-da).
     dc_next : ndarray (n_a, m)
         :math:`\partial J/\partial c^{\langle t\rangle}` from step t+1.
     cache : dict
@@ -464,9 +500,11 @@ def lstm_backward(y, caches):
     J is :func:`lstm_src.loss.cross_entropy` of ``y_hat`` from
     :func:`lstm_forward`: summed over time, averaged over the batch. Going
     from t = T_x down to 1, each step takes the a- and c-gradients the step
-    after it sends back, adds the prediction's own gradient (§3.1–§3.3), runs
+    after it sends back, adds the prediction's own gradient (eqs. out-dz, hc-da), runs
     :func:`lstm_cell_backward`, and adds the step's weight gradients to the
     totals (the same weights act at every step).
+
+    Defined in: book/part3/whole_sequence.ipynb
 
     Parameters
     ----------
@@ -491,12 +529,12 @@ def lstm_backward(y, caches):
     dc_next = np.zeros((n_a, m), dtype)
     for t in reversed(range(T_x)):
         k = steps[t]
-        dz_y = softmax_cross_entropy_backward(k["y_hat"], y[:, :, t])  # §3.1-3.2
-        dW_ya, db_y, da_from_y = output_layer_backward(dz_y, k["a"], p["W_ya"])  # §3.2-3.3
+        dz_y = softmax_cross_entropy_backward(k["y_hat"], y[:, :, t])  # eq. out-dz
+        dW_ya, db_y, da_from_y = output_layer_backward(dz_y, k["a"], p["W_ya"])  # out-dWya, out-dby
         grads["dW_ya"] += dW_ya
         grads["db_y"] += db_y
-        da = hidden_state_grad(da_from_y, da_next)  # §3.3
-        step = lstm_cell_backward(da, dc_next, k)  # §3.4-3.10
+        da = hidden_state_grad(da_from_y, da_next)  # eq. hc-da
+        step = lstm_cell_backward(da, dc_next, k)  # eq.10 back to eq.1
         for name in PARAM_NAMES[:-2]:
             grads["d" + name] += step["d" + name]
         grads["dx"][:, :, t] = step["dx"]

@@ -1,4 +1,4 @@
-r"""The vanilla RNN of seed 003, in the book's convention.
+r"""The vanilla RNN (Ng's *Sequence Models* course), in the book's convention.
 
 .. math::
     a^{\langle t\rangle} = \tanh(W_{aa}^\top a^{\langle t-1\rangle} + W_{ax}^\top x^{\langle t\rangle} + b_a),\qquad
@@ -147,6 +147,8 @@ def rnn_cell_backward(da, cache):
         \nabla_{a^{\langle t-1\rangle}}J = W_{aa}\delta z,\quad
         \nabla_{x^{\langle t\rangle}}J = W_{ax}\delta z
 
+    Defined in: book/part3/rnn_bptt.ipynb
+
     Parameters
     ----------
     da : ndarray (n_a, m)
@@ -167,6 +169,8 @@ def rnn_cell_backward(da, cache):
 
 def rnn_backward(y, caches):
     r"""Back-propagation through time for the RNN; gradients of :func:`lstm_src.loss.cross_entropy`.
+
+    Defined in: book/part3/rnn_bptt.ipynb
 
     Parameters
     ----------

@@ -47,6 +47,8 @@ def clip_gradients(grads, max_norm):
 
     .. math:: g \leftarrow g \cdot \min\!\left(1, \frac{\text{max\_norm}}{\|g\|}\right)
 
+    Defined in: book/part3/rnn_bptt.ipynb
+
     Parameters
     ----------
     grads : dict
@@ -90,6 +92,8 @@ def echo_task(n_symbols, m, T_x, delay=1, seed=0):
     chance (loss :math:`\log n_\text{symbols}` per step); a recurrent one can
     learn it exactly.
 
+    Defined in: book/part3/whole_sequence.ipynb
+
     Parameters
     ----------
     n_symbols : int
@@ -125,6 +129,8 @@ def echo_task(n_symbols, m, T_x, delay=1, seed=0):
 
 def sgd_step(params, grads, learning_rate):
     r"""One step of plain gradient descent: :math:`\theta \leftarrow \theta - \eta\,\nabla_\theta J`.
+
+    Defined in: book/part3/whole_sequence.ipynb
 
     Parameters
     ----------
