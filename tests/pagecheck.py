@@ -29,6 +29,7 @@ import shutil
 import sys
 import time
 import urllib.parse
+from typing import ClassVar
 
 import yaml
 
@@ -94,7 +95,7 @@ def toc_pages(root=ROOT):
 class _PageParser(html.parser.HTMLParser):
     """The ids, the links and the loaded resources of one HTML file."""
 
-    RESOURCES = {"script": "src", "img": "src", "iframe": "src", "source": "src",
+    RESOURCES: ClassVar[dict] = {"script": "src", "img": "src", "iframe": "src", "source": "src",
                  "video": "src", "audio": "src", "embed": "src", "object": "data"}
 
     def __init__(self):

@@ -11,9 +11,8 @@ they fail instead of skipping.
 import os
 import pathlib
 
-import pytest
-
 import pagecheck
+import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 REQUIRED = os.environ.get("REQUIRE_BROWSER") == "1"

@@ -76,7 +76,7 @@ def requirements(root=ROOT):
 def chapter_notebooks(root=ROOT):
     """The notebooks under book/ that _toc.yml lists, in toc order."""
     entries = re.findall(r"^\s*-?\s*(?:file|root):\s*(\S+)", (root / "_toc.yml").read_text(),
-                         flags=re.M)
+                         flags=re.MULTILINE)
     paths = [root / (e if e.endswith(".ipynb") else e + ".ipynb") for e in entries]
     return [p for p in paths if p.is_file() and p.relative_to(root).parts[0] == "book"]
 
@@ -87,7 +87,7 @@ def imported_modules(nb):
     for cell in nb["cells"]:
         if cell["cell_type"] == "code" and not is_colab_cell(cell):
             for name in re.findall(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)",
-                                   "".join(cell["source"]), flags=re.M):
+                                   "".join(cell["source"]), flags=re.MULTILINE):
                 if name not in found:
                     found.append(name)
     return found
