@@ -183,9 +183,9 @@ def _is_external(url):
 
 def find_browser():
     """Paths of Chromium and chromedriver, or None for each that is missing."""
-    chromium = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which(
+    chromium = shutil.which(os.environ.get("CHROMIUM") or "chromium") or shutil.which(
         "chromium-browser")
-    driver = os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver")
+    driver = shutil.which(os.environ.get("CHROMEDRIVER") or "chromedriver")
     return chromium, driver
 
 
