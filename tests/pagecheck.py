@@ -1,0 +1,286 @@
+"""Read a built book as a reader would, offline: every page in headless Chromium
+with the network off, plus a check of every link in the HTML files.
+
+For each page it reports, in words a reader would use:
+
+* an equation left as raw TeX (no MathJax output in a ``.math`` element, or a
+  ``\\(``, ``\\[``, ``$$`` or ``\\begin{`` left in the page's text outside code),
+  and a TeX error MathJax drew in red;
+* an image that did not load (``naturalWidth`` 0);
+* a JavaScript error, or anything else the console logs as SEVERE (a script or
+  font that failed to load: with the network off, that is anything the page
+  fetches from outside);
+* a script, stylesheet, image or frame that the page loads from outside the
+  book (only links a reader clicks may leave it: launch buttons, repository,
+  references);
+* an internal link whose file does not exist, or whose ``#anchor`` is not an
+  ``id`` in that file.
+
+Used by ``tests/test_browser.py``; also a command for a quick look::
+
+    python tests/pagecheck.py _build/html            # the pages _toc.yml builds
+    python tests/pagecheck.py _build/html book/part2/forward.html
+"""
+import html.parser
+import os
+import pathlib
+import posixpath
+import shutil
+import sys
+import time
+import urllib.parse
+from typing import ClassVar
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+# Text that means an equation was not typeset.
+RAW_TEX = ("\\(", "\\[", "$$", "\\begin{")
+
+# Runs in the page once it has loaded: waits for MathJax's first typesetting and
+# for every image, then reports what a reader would see.
+PAGE_SCRIPT = r"""
+const done = arguments[arguments.length - 1];
+const timeout = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+(async () => {
+  const out = {};
+  out.mathjax = Boolean(window.MathJax && MathJax.startup && MathJax.startup.promise);
+  if (out.mathjax) {
+    await Promise.race([MathJax.startup.promise.catch(() => null), timeout(15000)]);
+  }
+  const images = Array.from(document.images);
+  for (const img of images) { if (img.loading === "lazy") img.loading = "eager"; }
+  await Promise.race([Promise.all(images.map((img) => img.complete ? null : new Promise((r) => {
+    img.addEventListener("load", r); img.addEventListener("error", r);
+  }))), timeout(10000)]);
+  out.badImages = images.filter((img) => !(img.complete && img.naturalWidth > 0))
+    .map((img) => img.getAttribute("src"));
+  const maths = Array.from(document.querySelectorAll("span.math, div.math"));
+  out.mathCount = maths.length;
+  out.untypeset = maths.filter((m) => !m.querySelector("mjx-container"))
+    .map((m) => m.textContent.trim().slice(0, 80));
+  out.typeset = document.querySelectorAll("mjx-container").length;
+  out.texErrors = Array.from(document.querySelectorAll("mjx-merror"))
+    .map((e) => (e.getAttribute("data-mjx-error") || e.textContent).slice(0, 80));
+  const body = document.body.cloneNode(true);
+  body.querySelectorAll("pre, code, script, style, textarea, mjx-container")
+    .forEach((e) => e.remove());
+  out.text = body.textContent;
+  return out;
+})().then(done, (err) => done({scriptError: String(err)}));
+"""
+
+
+def toc_pages(root=ROOT):
+    """The HTML files the table of contents builds, relative to the build's root."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    entries = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                entries.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(toc.get("parts", []))
+    walk(toc.get("chapters", []))
+    return [posixpath.splitext(e)[0] + ".html" for e in entries]
+
+
+class _PageParser(html.parser.HTMLParser):
+    """The ids, the links and the loaded resources of one HTML file."""
+
+    RESOURCES: ClassVar[dict] = {"script": "src", "img": "src", "iframe": "src", "source": "src",
+                 "video": "src", "audio": "src", "embed": "src", "object": "data"}
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.links, self.resources = set(), [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("id", "name" if tag == "a" else None):
+            if key and attrs.get(key):
+                self.ids.add(attrs[key])
+        if tag == "a" and attrs.get("href") is not None:
+            self.links.append(attrs["href"])
+        if tag in self.RESOURCES and attrs.get(self.RESOURCES[tag]):
+            self.resources.append(attrs[self.RESOURCES[tag]])
+        if tag == "link" and attrs.get("href") and set((attrs.get("rel") or "").split()) & {
+                "stylesheet", "preload", "icon", "modulepreload", "manifest"}:
+            self.resources.append(attrs["href"])
+
+
+class LinkChecker:
+    """Checks links and resources of HTML files under one root (ids cached)."""
+
+    def __init__(self, html_root):
+        self.root = pathlib.Path(html_root).resolve()
+        self._parsed = {}
+
+    def parse(self, path):
+        if path not in self._parsed:
+            parser = _PageParser()
+            parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+            self._parsed[path] = parser
+        return self._parsed[path]
+
+    def check(self, rel):
+        """Problems with the links and resources of the page ``rel``."""
+        page = self.root / rel
+        parsed = self.parse(page)
+        problems = []
+        for url in parsed.resources:
+            if _is_external(url):
+                problems.append(f"loads {url} from outside the book (it must ship with it)")
+            elif not url.startswith("data:"):
+                target = self._target(page, url)
+                if target is not None and not target.is_file():
+                    problems.append(f"loads {url}, which is not in the build")
+        for href in parsed.links:
+            problem = self._check_link(page, href)
+            if problem:
+                problems.append(problem)
+        return problems
+
+    def _target(self, page, url):
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme or parts.netloc:
+            return None
+        path = urllib.parse.unquote(parts.path)
+        if not path:
+            return page
+        target = (page.parent / path).resolve()
+        if path.endswith("/") or target.is_dir():
+            target = target / "index.html"
+        return target
+
+    def _check_link(self, page, href):
+        if _is_external(href) or href.split(":", 1)[0] in ("mailto", "javascript", "tel", "data"):
+            return None
+        target = self._target(page, href)
+        if target is None:
+            return None
+        if not target.is_relative_to(self.root):
+            return f"link {href!r} leaves the book's folder"
+        if not target.is_file():
+            return f"link {href!r}: {target.relative_to(self.root)} does not exist"
+        fragment = urllib.parse.unquote(urllib.parse.urlsplit(href).fragment)
+        if fragment and target.suffix == ".html" and fragment not in self.parse(target).ids:
+            return (f"link {href!r}: no anchor #{fragment} in "
+                    f"{target.relative_to(self.root).as_posix()}")
+        return None
+
+
+def _is_external(url):
+    return url.startswith(("http://", "https://", "//"))
+
+
+def find_browser():
+    """Paths of Chromium and chromedriver, or None for each that is missing."""
+    chromium = shutil.which(os.environ.get("CHROMIUM") or "chromium") or shutil.which(
+        "chromium-browser")
+    driver = shutil.which(os.environ.get("CHROMEDRIVER") or "chromedriver")
+    return chromium, driver
+
+
+def start_browser():
+    """Headless Chromium (one for all pages) that can reach nothing off this machine."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, driver = find_browser()
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-dev-shm-usage", "--disable-background-networking",
+                "--disable-extensions", "--window-size=1280,2000",
+                # The network is off: no name resolves, and anything else goes to a
+                # proxy that is not there.
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+                "--proxy-server=http://127.0.0.1:9"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    browser = webdriver.Chrome(options=options, service=Service(executable_path=driver))
+    browser.set_script_timeout(60)
+    browser.set_page_load_timeout(60)
+    # ... and the DevTools network emulation says so too.
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", {
+        "offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    return browser
+
+
+def check_in_browser(browser, page):
+    """Problems a reader sees on ``page`` (a path) once it has loaded."""
+    browser.get_log("browser")                      # forget the previous page's messages
+    browser.get(pathlib.Path(page).resolve().as_uri())
+    seen = browser.execute_async_script(PAGE_SCRIPT)
+    problems = []
+    if "scriptError" in seen:
+        problems.append(f"the check could not run in the page: {seen['scriptError']}")
+        seen = {}
+    for src in seen.get("badImages", []):
+        problems.append(f"image {src!r} did not load")
+    if seen.get("mathCount") and not seen.get("mathjax"):
+        problems.append(f"{seen['mathCount']} equations but no MathJax on the page")
+    for tex in seen.get("untypeset", []):
+        problems.append(f"equation not typeset: {tex!r}")
+    for err in seen.get("texErrors", []):
+        problems.append(f"MathJax shows a TeX error: {err!r}")
+    text = seen.get("text", "")
+    for raw in RAW_TEX:
+        at = text.find(raw)
+        if at >= 0:
+            context = " ".join(text[max(0, at - 40):at + 60].split())
+            problems.append(f"raw TeX {raw!r} in the page's text: ...{context}...")
+    for entry in browser.get_log("browser"):
+        if entry.get("level") == "SEVERE":
+            problems.append(f"console error: {entry.get('message')}")
+    return problems
+
+
+def check_book(html_root, pages=None, browser=None):
+    """``{page: [problems]}`` for ``pages`` (default: the toc's) of the build at ``html_root``."""
+    html_root = pathlib.Path(html_root)
+    pages = pages or toc_pages()
+    links = LinkChecker(html_root)
+    own = browser is None
+    browser = browser or start_browser()
+    try:
+        report = {}
+        for rel in pages:
+            path = html_root / rel
+            if not path.is_file():
+                report[rel] = [f"{rel} was not built"]
+                continue
+            report[rel] = links.check(rel) + check_in_browser(browser, path)
+        return report
+    finally:
+        if own:
+            browser.quit()
+
+
+def main(argv):
+    if not argv:
+        print(__doc__)
+        return 2
+    start = time.perf_counter()
+    report = check_book(argv[0], argv[1:] or None)
+    bad = 0
+    for page, problems in report.items():
+        for problem in problems:
+            print(f"{page}: {problem}")
+        bad += bool(problems)
+    print(f"{len(report)} pages checked in {time.perf_counter() - start:.1f} s; "
+          f"{bad} with problems")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,115 @@
+"""The built book read offline in headless Chromium: every page the table of
+contents builds typesets its equations, loads its images, logs no JavaScript
+error, loads nothing from outside and has no broken link or #anchor
+(checks in tests/pagecheck.py).
+
+The pages come from a build: BOOK_HTML (default _build/html, if it is there).
+Without a build, or without chromium and chromedriver, these tests are skipped
+and say why; with REQUIRE_BROWSER=1 (as .ci/run sets, after building the book)
+they fail instead of skipping.
+"""
+import os
+import pathlib
+
+import pagecheck
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+REQUIRED = os.environ.get("REQUIRE_BROWSER") == "1"
+HTML = pathlib.Path(os.environ.get("BOOK_HTML") or ROOT / "_build" / "html")
+if not HTML.is_absolute():
+    HTML = ROOT / HTML
+PAGES = pagecheck.toc_pages()
+BUILD_HINT = ("build the book first: `jupyter-book build . -W -n --keep-going` "
+              "(or set BOOK_HTML to a build)")
+
+
+def _cannot_run(need_build):
+    """Why the browser tests cannot run here, or None if they can."""
+    chromium, driver = pagecheck.find_browser()
+    if not (chromium and driver):
+        return ("needs Debian's chromium and chromium-driver "
+                "(`apt-get install chromium chromium-driver`; .ci/run installs them)")
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "needs selenium (`pip install -r requirements-test.txt`)"
+    if need_build and not (HTML / "index.html").is_file():
+        return f"no built book at {HTML}: {BUILD_HINT}"
+    return None
+
+
+def _skip_or_fail(need_build):
+    reason = _cannot_run(need_build)
+    if reason and REQUIRED:
+        pytest.fail(f"REQUIRE_BROWSER=1 but the browser test cannot run: {reason}")
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _skip_or_fail(need_build=False)
+    driver = pagecheck.start_browser()
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def links():
+    _skip_or_fail(need_build=True)
+    return pagecheck.LinkChecker(HTML)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_reads_offline(page, links, browser):
+    """The page typesets its math, loads its images, logs no error and has no broken link."""
+    path = HTML / page
+    assert path.is_file(), f"{page} is in _toc.yml but not in {HTML}: {BUILD_HINT}"
+    problems = links.check(page) + pagecheck.check_in_browser(browser, path)
+    assert not problems, f"{page}:\n  " + "\n  ".join(problems)
+
+
+FAULTY_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
+<script src="https://cdn.example.org/lib.js"></script></head><body>
+<p>An inline equation left as TeX: <span class="math">\\(\\delta\\Gamma_o\\)</span>.</p>
+<img src="figures/missing.png" alt="a figure that is not there">
+<img src="figures/ok.svg" alt="a figure that is there">
+<a href="other.html#equation-lstm-eq13">a bad eq link</a>
+<a href="other.html#equation-lstm-eq1">a good eq link</a>
+<a href="gone.html">a page that is not there</a>
+<a href="https://example.org/">a link out (allowed)</a>
+<script>undefined_function();</script>
+</body></html>"""
+OTHER_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+<div class="math" id="equation-lstm-eq1">no equation script on this page either</div>
+</body></html>"""
+CLEAN_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+<p>Prose, <code>$$ in code is fine</code>, <img src="figures/ok.svg" alt="ok">
+<a href="other.html#equation-lstm-eq1">a good link</a> <a href="#top" id="top">top</a></p>
+</body></html>"""
+SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10">'
+       '<rect width="20" height="10"/></svg>')
+
+
+def test_checker_catches_planted_faults(tmp_path, browser):
+    """Raw TeX, a missing image, a JS error, a CDN script and broken links are each reported."""
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "ok.svg").write_text(SVG)
+    (tmp_path / "index.html").write_text(FAULTY_PAGE)
+    (tmp_path / "other.html").write_text(OTHER_PAGE)
+    (tmp_path / "clean.html").write_text(CLEAN_PAGE)
+    report = pagecheck.check_book(tmp_path, ["index.html", "clean.html"], browser=browser)
+    found = "\n".join(report["index.html"])
+    for expected in ("loads https://cdn.example.org/lib.js from outside",
+                     "equation not typeset: '\\\\(\\\\delta\\\\Gamma_o\\\\)'",
+                     "raw TeX '\\\\(' in the page's text",
+                     "image 'figures/missing.png' did not load",
+                     "no anchor #equation-lstm-eq13 in other.html",
+                     "link 'gone.html': gone.html does not exist",
+                     "undefined_function is not defined"):
+        assert expected in found, f"not reported: {expected}\nreport:\n{found}"
+    assert len(report["index.html"]) >= 7
+    assert not any("ok.svg" in p or "lstm-eq1'" in p or "example.org/'" in p
+                   for p in report["index.html"]), found
+    assert report["clean.html"] == [], report["clean.html"]
