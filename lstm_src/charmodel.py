@@ -108,7 +108,7 @@ def new_run(text, hidden=128, seq_len=50, batch=32, lr=2e-3, clip=5.0, seed=0,
 
 
 def prepare_data(text, run):
-    """The training and validation windows of ``text`` for ``run`` (see :func:`lstm_src.text.batchify`).
+    """The training and validation windows of ``text`` for ``run`` (:func:`lstm_src.text.batchify`).
 
     Returns
     -------
@@ -301,7 +301,7 @@ def sample(run, n_chars, temperature=1.0, prime="\n", rng=None):
 
 
 def save_checkpoint(path, run):
-    """Write everything of ``run`` to ``path`` with ``np.savez`` (atomically: a temporary file, then a rename).
+    """Write everything of ``run`` to ``path`` with ``np.savez``, atomically (temp file, rename).
 
     The file holds the configuration and the vocabulary (as JSON and a string),
     ``params/<name>``, ``adam_m/<name>``, ``adam_v/<name>``, ``adam_t``,
@@ -348,7 +348,8 @@ def load_checkpoint(path):
         with np.load(path, allow_pickle=False) as f:
             z = {k: f[k] for k in f.files}
     except Exception as exc:
-        raise ValueError(f"{path!r} is not a checkpoint written by save_checkpoint: {exc}") from None
+        raise ValueError(f"{path!r} is not a checkpoint written by save_checkpoint: "
+                         f"{exc}") from None
     missing = {"config", "vocab", "adam_t", "step", "window", "a", "c", "rng"} - z.keys()
     if missing:
         raise ValueError(f"{path!r} is not a checkpoint written by save_checkpoint; "

@@ -53,10 +53,12 @@ def build_parser():
     g.add_argument("--text", metavar="PATH",
                    help="a UTF-8 text file to learn (default: the standard library's source, "
                         "see lstm_src.text.STDLIB_MODULES)")
-    g.add_argument("--hidden", type=int, metavar="N", help=f"hidden units n_a (default {d['hidden']})")
+    g.add_argument("--hidden", type=int, metavar="N",
+                   help=f"hidden units n_a (default {d['hidden']})")
     g.add_argument("--seq-len", type=int, metavar="T",
                    help=f"characters per window: truncated BPTT length (default {d['seq_len']})")
-    g.add_argument("--batch", type=int, metavar="M", help=f"windows per step (default {d['batch']})")
+    g.add_argument("--batch", type=int, metavar="M",
+                   help=f"windows per step, m (default {d['batch']})")
     g.add_argument("--lr", type=float, help=f"Adam's learning rate (default {d['lr']})")
     g.add_argument("--clip", type=float, metavar="NORM",
                    help=f"largest global gradient norm (default {d['clip']})")
@@ -83,7 +85,8 @@ def build_parser():
     g.add_argument("--sample-every", type=int, default=0, metavar="N",
                    help="print a sample every N steps (default 0: only at the end)")
     g.add_argument("--temperature", type=float, default=0.8,
-                   help="sampling temperature > 0: lower is safer, higher more varied (default 0.8)")
+                   help="sampling temperature > 0: lower is safer, higher more varied "
+                        "(default 0.8)")
     g.add_argument("--prime", default="\n", help="text the samples start from (default a newline)")
     g.add_argument("--sample-only", action="store_true",
                    help="load --checkpoint, print one sample and exit (no training)")
@@ -104,7 +107,8 @@ def _start(args, parser):
         if args.text is not None and args.text != cfg["text_name"]:
             clash["text"] = args.text
         if clash:
-            was = ", ".join(f"--{k.replace('_', '-')} {cfg.get(k, cfg['text_name'])}" for k in clash)
+            was = ", ".join(f"--{k.replace('_', '-')} {cfg.get(k, cfg['text_name'])}"
+                            for k in clash)
             parser.error(f"{args.checkpoint} was trained with {was}; drop these options "
                          "to resume it, or start a new run with another --checkpoint")
         return run, charmodel.prepare_data(_text_for(cfg), run)

@@ -2,7 +2,8 @@ r"""Training helpers: gradient clipping, a tiny sequence task, a plain SGD step,
 
 Defined in the chapters "Back-propagation through time in a vanilla RNN"
 (:func:`clip_gradients`), "The whole sequence" (:func:`echo_task`,
-:func:`sgd_step`) and "Training on real text" (:func:`adam_init`, :func:`adam_step`). numpy only; every function checks its input and raises
+:func:`sgd_step`) and "Training on real text" (:func:`adam_init`, :func:`adam_step`).
+numpy only; every function checks its input and raises
 ValueError saying what it expected and what it got.
 """
 import numpy as np
@@ -124,7 +125,8 @@ def echo_task(n_symbols, m, T_x, delay=1, seed=0):
 
 
 def _check_learning_rate(learning_rate):
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, np.integer, np.floating)) \
+    real = (int, float, np.integer, np.floating)
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, real) \
             or not np.isfinite(learning_rate) or learning_rate <= 0:
         raise ValueError(f"learning_rate must be a positive finite number; got {learning_rate!r}")
 
