@@ -173,8 +173,6 @@ def sgd_step(params, grads, learning_rate):
 def adam_init(params):
     """Adam's state before the first step: zero moments of every parameter's shape, t = 0.
 
-    Defined in: book/part4/training_on_text.ipynb
-
     Parameters
     ----------
     params : dict

@@ -1,6 +1,10 @@
 """Training on text: Adam, truncated BPTT with carried state, sampling, checkpoints, the CLI."""
+import ast
 import copy
+import json
 import math
+import pathlib
+import re
 import subprocess
 import sys
 
@@ -228,3 +232,17 @@ def test_cli_trains_resumes_and_samples(tmp_path):
     assert out.returncode == 2 and "missing.txt" in out.stderr
     out = _cli("--resume", "--hidden", "9", "--checkpoint", "c.npz", cwd=tmp_path)
     assert out.returncode == 2 and "trained with --hidden 8" in out.stderr
+
+
+def test_every_function_the_chapter_shows_says_where_it_is_defined():
+    """Each function 'Training on real text' literalincludes names that chapter in its docstring."""
+    chapter = pathlib.Path(__file__).resolve().parents[1] / "book/part4/training_on_text.ipynb"
+    cells = json.loads(chapter.read_text())["cells"]
+    shown = re.findall(r"literalinclude\}\s+(\S+)\s*\n:pyobject:\s*(\S+)",
+                       "".join("".join(c["source"]) for c in cells))
+    assert len(shown) >= 4
+    for path, name in shown:
+        tree = ast.parse((chapter.parent / path).read_text())
+        doc = next(ast.get_docstring(n) for n in ast.walk(tree)
+                   if isinstance(n, ast.FunctionDef) and n.name == name)
+        assert "Defined in: book/part4/training_on_text.ipynb" in doc, name
