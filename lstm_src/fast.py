@@ -41,8 +41,16 @@ from .lstm import PARAM_NAMES, _check_params, init_params
 from .validation import as_float_array, check_shape
 
 __all__ = [
-    "ORDER", "init_params", "stack_gate_weights", "input_projections", "gate_activations",
-    "softmax_rows", "lstm_forward", "local_derivatives", "sequence_weight_grads", "lstm_backward",
+    "ORDER",
+    "gate_activations",
+    "init_params",
+    "input_projections",
+    "local_derivatives",
+    "lstm_backward",
+    "lstm_forward",
+    "sequence_weight_grads",
+    "softmax_rows",
+    "stack_gate_weights",
 ]
 
 #: The order of the four blocks in the stacked weights: the three sigmoid
@@ -146,7 +154,8 @@ def gate_activations(z):
 def softmax_rows(Z):
     r"""Softmax of every row of Z in place: the output layer of all steps at once (eq.12).
 
-    .. math:: \hat Y_{r,k} = \frac{e^{Z_{r,k} - \max_j Z_{r,j}}}{\sum_i e^{Z_{r,i} - \max_j Z_{r,j}}}
+    .. math:: \hat Y_{r,k} = e^{Z_{r,k} - M_r} \Big/ \textstyle\sum_i e^{Z_{r,i} - M_r},
+        \qquad M_r = \max_j Z_{r,j}
 
     Defined in: book/part4/making_it_fast.ipynb
 
@@ -211,7 +220,7 @@ def lstm_forward(x, a0, params, c0=None):
         parameter, before any arithmetic.
     """
     x, a0, p, c0 = _checked_inputs(x, a0, params, c0)
-    (n_x, m, T_x), n, dt = x.shape, a0.shape[0], x.dtype
+    (_, m, T_x), n, dt = x.shape, a0.shape[0], x.dtype
     W_a, W_x, b = stack_gate_weights(p, dt)
     scale = np.repeat(np.asarray(EXP_SCALE, dt), n)
     W_ya, b_y = p["W_ya"].astype(dt, copy=False), p["b_y"].T.astype(dt)
