@@ -26,6 +26,9 @@ FLAGS = []
 SNAPSHOT = {}
 SCRATCH = os.environ.get("GRADING_SCRATCH", "/tmp")
 PREFIXES = tuple({os.path.realpath(p).lower() + os.sep for p in (sys.prefix, sys.base_prefix)})
+#: Folders a write must never reach even when they lie below SCRATCH's name (a project checked
+#: out under /tmp): the Python installation and, once imported, lstm_src's own folder.
+PROTECTED = list(PREFIXES)
 WATCHED = ("numpy", "numpy.testing", "numpy.linalg", "builtins", "math")
 
 
@@ -143,6 +146,15 @@ def _suspicious(path):
     ) or p.endswith(".zip")
 
 
+def _in_scratch(path):
+    """True for a path in the throw-away scratch space and not in a protected folder."""
+    real = os.path.realpath(os.path.abspath(path))
+    scratch = os.path.realpath(SCRATCH).rstrip(os.sep)
+    if real != scratch and not real.startswith(scratch + os.sep):
+        return False
+    return not (real.lower() + os.sep).startswith(tuple(PROTECTED))
+
+
 def _audit(event, args):
     try:
         if event == "open" and args:
@@ -154,7 +166,7 @@ def _audit(event, args):
                 isinstance(args[2] if len(args) > 2 else 0, int)
                 and (args[2] if len(args) > 2 else 0) & (os.O_WRONLY | os.O_RDWR)
             ):
-                if not os.path.abspath(path).startswith(SCRATCH):
+                if not _in_scratch(path):
                     flag(f"tried to write to {path}")
             elif _suspicious(path):
                 flag(f"tried to read {path}")
@@ -170,7 +182,7 @@ def _audit(event, args):
             "shutil.move",
         ):
             path = os.fsdecode(args[0]) if args and isinstance(args[0], (str, bytes)) else "?"
-            if not os.path.abspath(path).startswith(SCRATCH):
+            if not _in_scratch(path):
                 flag(f"tried to change {path} ({event})")
         elif event in ("os.listdir", "os.scandir", "glob.glob") and args:
             if _suspicious(os.fsdecode(args[0]) if isinstance(args[0], (str, bytes)) else ""):
@@ -338,8 +350,9 @@ def main():
     import numpy  # noqa: F401
     import numpy.testing  # noqa: F401
 
-    import lstm_src  # noqa: F401
+    import lstm_src
 
+    PROTECTED.append(os.path.realpath(os.path.dirname(lstm_src.__file__)).lower() + os.sep)
     sys.meta_path.insert(0, _OtterFinder)
     header, _ = wire.read_frame(IN)
     cells, cell_timeout = header["cells"], float(header["cell_timeout"])
