@@ -129,9 +129,11 @@ def build(names=(), run_tests=True, check=False, quiet=True):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("names", nargs="*", help="master stems, e.g. 02_lstm_forward (default: all)")
+    parser.add_argument("names", nargs="*",
+                        help="master stems, e.g. 02_lstm_forward (default: all)")
     parser.add_argument("--check", action="store_true",
-                        help="do not write; exit 1 if a committed student notebook differs from its master")
+                        help="do not write; exit 1 if a committed student notebook differs "
+                             "from its master")
     parser.add_argument("--no-run-tests", action="store_true",
                         help="do not run the tests on the solutions while assigning")
     parser.add_argument("-v", "--verbose", action="store_true", help="show otter's output")

@@ -104,7 +104,9 @@ def sigmoid_backward(dgamma, gamma):
     \mathrm{diag}(\Gamma \circ (1-\Gamma))`, and a row vector times a diag
     is a Hadamard product, so (eq. og-dz of the chapter "The output gate")
 
-    .. math:: \frac{\partial J}{\partial z} = \frac{\partial J}{\partial \Gamma} \circ \Gamma \circ (1 - \Gamma)
+    .. math::
+        \frac{\partial J}{\partial z}
+        = \frac{\partial J}{\partial \Gamma} \circ \Gamma \circ (1 - \Gamma)
 
     Defined in: book/part1/diag_and_hadamard.ipynb
 

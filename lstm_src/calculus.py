@@ -48,7 +48,9 @@ def _matrix(name, M, rows=None, cols=None, labels=("rows", "cols")):
 def dot_as_sum(a, b):
     r"""The dot product written out as the sum it is.
 
-    .. math:: \mathbf{a}^\top\mathbf{b} = \sum_{i=1}^{n} a_i b_i = \mathbf{1}^\top(\mathbf{a}\circ\mathbf{b})
+    .. math::
+        \mathbf{a}^\top\mathbf{b} = \sum_{i=1}^{n} a_i b_i
+        = \mathbf{1}^\top(\mathbf{a}\circ\mathbf{b})
 
     Equation dot-sum of the chapter below.
 
@@ -120,7 +122,9 @@ def matvec_weight_jacobian(x, n_out):
     With the entries of W counted row by row (numpy's C order) this is a
     Kronecker product:
 
-    .. math:: \frac{\partial\mathbf{z}}{\partial\,\mathrm{vec}_\text{row}(\mathbf{W})} = \mathbf{x}^\top \otimes \mathbf{I}_{n_\text{out}}
+    .. math::
+        \frac{\partial\mathbf{z}}{\partial\,\mathrm{vec}_\text{row}(\mathbf{W})}
+        = \mathbf{x}^\top \otimes \mathbf{I}_{n_\text{out}}
 
     (the usual column-stacking vec gives :math:`\mathbf{I}_{n_\text{out}} \otimes \mathbf{x}^\top`).
 
@@ -145,7 +149,8 @@ def matvec_weight_jacobian(x, n_out):
 
 
 def matvec_weight_gradient(x, g):
-    r"""Gradient of a scalar J with respect to W, when :math:`\mathbf{z} = \mathbf{W}^\top\mathbf{x}`.
+    r"""Gradient of a scalar J with respect to W, when
+    :math:`\mathbf{z} = \mathbf{W}^\top\mathbf{x}`.
 
     With :math:`\mathbf{g} = \nabla_{\mathbf{z}} J` (a column, the shape of z),
 
@@ -178,7 +183,11 @@ def chain_jacobians(*jacobians):
 
     For :math:`J(\mathbf{y}(\mathbf{z}(\mathbf{x})))`, in numerator layout,
 
-    .. math:: \frac{\partial J}{\partial\mathbf{x}} = \frac{\partial J}{\partial\mathbf{y}}\,\frac{\partial\mathbf{y}}{\partial\mathbf{z}}\,\frac{\partial\mathbf{z}}{\partial\mathbf{x}}
+    .. math::
+        \frac{\partial J}{\partial\mathbf{x}}
+        = \frac{\partial J}{\partial\mathbf{y}}\,
+          \frac{\partial\mathbf{y}}{\partial\mathbf{z}}\,
+          \frac{\partial\mathbf{z}}{\partial\mathbf{x}}
 
     read left to right from the output back to the input: each factor has as
     many columns as the next has rows. Equation jac-chain of the chapter below.
@@ -243,7 +252,10 @@ def trace_trick_gradient(G):
     If, for every small change dX of a matrix X, :math:`dJ = \mathrm{tr}(\mathbf{G}\,d\mathbf{X})`,
     then, since :math:`\mathrm{tr}(\mathbf{G}\,d\mathbf{X}) = \sum_{ij} G_{ji}\,dX_{ij}`,
 
-    .. math:: \frac{\partial J}{\partial\mathbf{X}} = \mathbf{G}\ \text{(numerator layout, the shape of } \mathbf{X}^\top),\qquad \nabla_{\mathbf{X}} J = \mathbf{G}^\top
+    .. math::
+        \frac{\partial J}{\partial\mathbf{X}} = \mathbf{G}\
+        \text{(numerator layout, the shape of } \mathbf{X}^\top),\qquad
+        \nabla_{\mathbf{X}} J = \mathbf{G}^\top
 
     Equation jac-trace of the chapter below.
 
@@ -293,7 +305,8 @@ def hadamard_jacobian(y):
 
     Entry i of the product is :math:`x_i y_i`, which depends on :math:`x_i` alone:
 
-    .. math:: \frac{\partial(\mathbf{x}\circ\mathbf{y})}{\partial\mathbf{x}} = \mathrm{diag}(\mathbf{y})
+    .. math::
+        \frac{\partial(\mathbf{x}\circ\mathbf{y})}{\partial\mathbf{x}} = \mathrm{diag}(\mathbf{y})
 
     Equation had-hadamard of the chapter below.
 
@@ -316,7 +329,8 @@ def elementwise_jacobian(f_prime, z):
 
     Entry i of h is :math:`f(z_i)`, so only the diagonal survives:
 
-    .. math:: \frac{\partial f(\mathbf{z})}{\partial\mathbf{z}} = \mathrm{diag}\big(f'(\mathbf{z})\big)
+    .. math::
+        \frac{\partial f(\mathbf{z})}{\partial\mathbf{z}} = \mathrm{diag}\big(f'(\mathbf{z})\big)
 
     Equation had-elementwise of the chapter below.
 

@@ -75,7 +75,8 @@ def _split_columns(W_x, W_a, b, order, names):
     nx_name, na_name, b_name = names
     W_x = check_shape(nx_name, as_float_array(nx_name, W_x), (None, None), ("n_x", "4n_a"))
     if W_x.shape[1] % 4:
-        raise ValueError(f"{nx_name} must have 4*n_a columns (four stacked blocks); got shape {W_x.shape}")
+        raise ValueError(f"{nx_name} must have 4*n_a columns (four stacked blocks); "
+                         f"got shape {W_x.shape}")
     n_a = W_x.shape[1] // 4
     W_a = check_shape(na_name, as_float_array(na_name, W_a), (n_a, 4 * n_a), ("n_a", "4n_a"))
     b = check_shape(b_name, as_float_array(b_name, b), (4 * n_a,), ("4n_a",))
@@ -105,7 +106,8 @@ def _get(d, keys, what):
         raise ValueError(f"{what} must be a dict of arrays; got {type(d).__name__}")
     missing = [k for k in keys if k not in d]
     if missing:
-        raise ValueError(f"{what} is missing {', '.join(missing)}; expected keys {', '.join(keys)}, "
+        raise ValueError(f"{what} is missing {', '.join(missing)}; "
+                         f"expected keys {', '.join(keys)}, "
                          f"got {', '.join(sorted(d)) or 'none'}")
     return [d[k] for k in keys]
 
@@ -177,11 +179,14 @@ def from_torch_lstm(lstm_state, linear_state):
     """
     w_ih, w_hh, b_ih, b_hh = _get(lstm_state, _TORCH_LSTM_KEYS, "lstm_state")
     W, bias = _get(linear_state, _TORCH_LINEAR_KEYS, "linear_state")
-    w_ih = check_shape("weight_ih_l0", as_float_array("weight_ih_l0", w_ih), (None, None), ("4n_a", "n_x"))
+    w_ih = check_shape("weight_ih_l0", as_float_array("weight_ih_l0", w_ih), (None, None),
+                       ("4n_a", "n_x"))
     if w_ih.shape[0] % 4:
-        raise ValueError(f"weight_ih_l0 must have 4*n_a rows (four stacked blocks); got shape {w_ih.shape}")
+        raise ValueError(f"weight_ih_l0 must have 4*n_a rows (four stacked blocks); "
+                         f"got shape {w_ih.shape}")
     n_a = w_ih.shape[0] // 4
-    w_hh = check_shape("weight_hh_l0", as_float_array("weight_hh_l0", w_hh), (4 * n_a, n_a), ("4n_a", "n_a"))
+    w_hh = check_shape("weight_hh_l0", as_float_array("weight_hh_l0", w_hh), (4 * n_a, n_a),
+                       ("4n_a", "n_a"))
     b_ih = check_shape("bias_ih_l0", as_float_array("bias_ih_l0", b_ih), (4 * n_a,), ("4n_a",))
     b_hh = check_shape("bias_hh_l0", as_float_array("bias_hh_l0", b_hh), (4 * n_a,), ("4n_a",))
     params, n_a = _split_columns(w_ih.T, w_hh.T, b_ih + b_hh, TORCH_ORDER,
@@ -239,19 +244,22 @@ def from_ng(ng, n_x):
     Wf = check_shape("Wf", as_float_array("Wf", ng["Wf"]), (None, None), ("n_a", "n_a+n_x"))
     n_a = Wf.shape[1] - n_x
     if n_a != Wf.shape[0]:
-        raise ValueError(f"Wf must have shape (n_a, n_a+n_x) = ({Wf.shape[0]}, {Wf.shape[0] + n_x}) "
+        raise ValueError(f"Wf must have shape (n_a, n_a+n_x) = "
+                         f"({Wf.shape[0]}, {Wf.shape[0] + n_x}) "
                          f"for n_x = {n_x}; got shape {Wf.shape}")
     params = {}
     for g in GATES:
         name = NG_NAMES[g]
-        W = check_shape(f"W{name}", as_float_array(f"W{name}", ng[f"W{name}"]), (n_a, n_a + n_x), ("n_a", "n_a+n_x"))
+        W = check_shape(f"W{name}", as_float_array(f"W{name}", ng[f"W{name}"]),
+                        (n_a, n_a + n_x), ("n_a", "n_a+n_x"))
         params[f"W_{g}a"] = W[:, :n_a].T.copy()
         params[f"W_{g}x"] = W[:, n_a:].T.copy()
         params[f"b_{g}"] = check_shape(f"b{name}", as_float_array(f"b{name}", ng[f"b{name}"]),
                                        (n_a, 1), ("n_a", "1")).copy()
     Wy = check_shape("Wy", as_float_array("Wy", ng["Wy"]), (None, n_a), ("n_y", "n_a"))
     params["W_ya"] = Wy.T.copy()
-    params["b_y"] = check_shape("by", as_float_array("by", ng["by"]), (Wy.shape[0], 1), ("n_y", "1")).copy()
+    params["b_y"] = check_shape("by", as_float_array("by", ng["by"]),
+                                (Wy.shape[0], 1), ("n_y", "1")).copy()
     return params
 
 
@@ -272,14 +280,16 @@ def to_cs231n(params):
     """
     p = _book_params(params)
     Wx, Wh, b = _stack_columns(p, CS231N_ORDER)
-    return {"Wx": Wx, "Wh": Wh, "b": b, "W_vocab": p["W_ya"].copy(), "b_vocab": p["b_y"][:, 0].copy()}
+    return {"Wx": Wx, "Wh": Wh, "b": b,
+            "W_vocab": p["W_ya"].copy(), "b_vocab": p["b_y"][:, 0].copy()}
 
 
 def from_cs231n(cs):
     """Inverse of :func:`to_cs231n`: ``Wx, Wh, b, W_vocab, b_vocab`` -> the book's dict."""
     Wx, Wh, b, W, bias = _get(cs, ("Wx", "Wh", "b", "W_vocab", "b_vocab"), "cs")
     params, n_a = _split_columns(Wx, Wh, b, CS231N_ORDER, ("Wx", "Wh", "b"))
-    params["W_ya"], params["b_y"] = _output_layer(W, bias, n_a, ("W_vocab", "b_vocab"), transposed=False)
+    params["W_ya"], params["b_y"] = _output_layer(W, bias, n_a, ("W_vocab", "b_vocab"),
+                                                  transposed=False)
     return params
 
 
@@ -331,7 +341,10 @@ def from_time_major(arr):
 
 
 def to_batch_major(arr):
-    """A book sequence (n, m, T_x) as batch-major (m, T_x, n): CS231n, Keras, torch's ``batch_first=True``."""
+    """A book sequence (n, m, T_x) as batch-major (m, T_x, n).
+
+    The layout of CS231n, Keras, and torch's ``batch_first=True``.
+    """
     return np.ascontiguousarray(_sequence("arr", arr).transpose(1, 2, 0))
 
 

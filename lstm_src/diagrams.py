@@ -172,7 +172,9 @@ def draw_lstm_cell(ax=None, direction="forward", highlight=(), title=None):
         color, width = (red, 2.8) if on else (grey, 1.4)
         xs, ys = zip(*pts)
         # a -> softmax crosses the c line without meeting it: a white halo shows the gap
-        halo = [patheffects.withStroke(linewidth=width + 5, foreground="white")] if (src, dst) == ("a", "softmax") else None
+        halo = None
+        if (src, dst) == ("a", "softmax"):
+            halo = [patheffects.withStroke(linewidth=width + 5, foreground="white")]
         ax.plot(xs[:-1], ys[:-1], color=color, lw=width, solid_capstyle="butt", zorder=1.5 + on,
                 path_effects=halo)
         ax.annotate("", xy=pts[-1], xytext=pts[-2], zorder=1 + on,
@@ -190,8 +192,10 @@ def draw_lstm_cell(ax=None, direction="forward", highlight=(), title=None):
         elif kind in ("gate", "box"):
             w = 0.9 if kind == "gate" else (1.1 if text == "softmax" else 0.8)
             ax.add_patch(FancyBboxPatch((x - w / 2, y - 0.3), w, 0.6, boxstyle="round,pad=0.05",
-                                        fc="#fef9e7" if not on else face, ec=edge, lw=1.5, zorder=3))
-            ax.text(x, y, text, ha="center", va="center", fontsize=13 if kind == "gate" else 11, zorder=4)
+                                        fc="#fef9e7" if not on else face, ec=edge, lw=1.5,
+                                        zorder=3))
+            ax.text(x, y, text, ha="center", va="center",
+                    fontsize=13 if kind == "gate" else 11, zorder=4)
             if name in _GATE_LABELS:
                 ax.text(x + 0.12, y + 0.62, _GATE_LABELS[name], ha="left", va="center", fontsize=13,
                         color=red if on else "black", zorder=4)

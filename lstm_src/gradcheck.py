@@ -10,7 +10,9 @@ has truncation error :math:`O(h^2)` and rounding error about
 1e-10 relative to f (h near 1e-5). The default here is its fourth-order
 sibling, still centred,
 
-.. math:: \frac{\partial f}{\partial x_j} \approx \frac{-f(x + 2h e_j) + 8 f(x + h e_j) - 8 f(x - h e_j) + f(x - 2h e_j)}{12h},
+.. math::
+    \frac{\partial f}{\partial x_j} \approx
+    \frac{-f(x + 2h e_j) + 8 f(x + h e_j) - 8 f(x - h e_j) + f(x - 2h e_j)}{12h},
 
 with truncation error :math:`O(h^4)`, so a larger step (h = 1e-3) keeps both
 errors near 1e-13: small gradients are checked as tightly as large ones.
@@ -21,9 +23,11 @@ import numpy as np
 from .loss import cross_entropy
 from .validation import as_float_array
 
-__all__ = ["numerical_gradient", "numerical_jacobian", "rel_error", "random_problem", "check_model_gradients"]
+__all__ = ["numerical_gradient", "numerical_jacobian", "rel_error", "random_problem",
+           "check_model_gradients"]
 
-# order -> (weight of f(x + k h) - f(x - k h) for k = 1, 2, ...; denominator in units of h; default h).
+# order -> (weight of f(x + k h) - f(x - k h) for k = 1, 2, ...; denominator in units of h;
+#           default h).
 # Pairing the terms makes the estimate exactly 0 where f does not depend on x.
 _STENCILS = {
     2: ((1.0,), 2.0, 1e-5),
@@ -116,7 +120,9 @@ def numerical_jacobian(f, x, h=None, order=4):
 def rel_error(a, b):
     r"""Relative error between two arrays of the same shape.
 
-    .. math:: \mathrm{rel}(a, b) = \frac{\max_j |a_j - b_j|}{\max\left(10^{-12},\ \max_j (|a_j| + |b_j|)\right)}
+    .. math::
+        \mathrm{rel}(a, b) = \frac{\max_j |a_j - b_j|}
+                                  {\max\left(10^{-12},\ \max_j (|a_j| + |b_j|)\right)}
 
     The largest absolute difference, measured against the size of the
     arrays, so a tiny entry with a little rounding noise does not dominate;
@@ -232,5 +238,6 @@ def check_model_gradients(forward, backward, x, a0, y, params, h=None, order=4,
             finally:
                 arr[...] = saved
 
-        errors["d" + name] = rel_error(grads["d" + name], numerical_gradient(loss_at, arr, h, order))
+        errors["d" + name] = rel_error(grads["d" + name],
+                                       numerical_gradient(loss_at, arr, h, order))
     return errors

@@ -84,7 +84,9 @@ def affine_input_grads(dz, W_a, W_x):
     and :math:`\tfrac{\partial J}{\partial z} W_x^\top` (row vectors); as
     gradients (columns):
 
-    .. math:: \nabla_{a^{\langle t-1\rangle}} J = W_a\, \delta z,\qquad \nabla_{x^{\langle t\rangle}} J = W_x\, \delta z
+    .. math::
+        \nabla_{a^{\langle t-1\rangle}} J = W_a\, \delta z,\qquad
+        \nabla_{x^{\langle t\rangle}} J = W_x\, \delta z
 
     Defined in: book/part3/inputs_and_previous_state.ipynb
 
@@ -105,7 +107,9 @@ def affine_input_grads(dz, W_a, W_x):
 def output_layer_forward(W_ya, b_y, a):
     r"""The prediction at one step: eq.11 and eq.12.
 
-    .. math:: z_y^{\langle t\rangle} = W_{ya}^\top a^{\langle t\rangle} + b_y,\qquad \hat y^{\langle t\rangle} = \mathrm{softmax}(z_y^{\langle t\rangle})
+    .. math::
+        z_y^{\langle t\rangle} = W_{ya}^\top a^{\langle t\rangle} + b_y,\qquad
+        \hat y^{\langle t\rangle} = \mathrm{softmax}(z_y^{\langle t\rangle})
 
     Parameters
     ----------

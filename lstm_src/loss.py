@@ -3,7 +3,9 @@ r"""The loss and its gradient at the output layer (eqs. out-dyhat to out-dz).
 The course's loss sums the cross-entropy over time and averages it over the
 batch of m examples:
 
-.. math:: J = -\frac{1}{m} \sum_{t=1}^{T_x} \sum_{i=1}^{m} \sum_{k=1}^{n_y} y_{k,i}^{\langle t\rangle} \log \hat y_{k,i}^{\langle t\rangle}
+.. math::
+    J = -\frac{1}{m} \sum_{t=1}^{T_x} \sum_{i=1}^{m} \sum_{k=1}^{n_y}
+        y_{k,i}^{\langle t\rangle} \log \hat y_{k,i}^{\langle t\rangle}
 
 Defined in the chapter "The output layer: softmax and cross-entropy".
 """
@@ -33,7 +35,9 @@ def _check_pair(y_hat, y):
 def cross_entropy(y_hat, y):
     r"""Cross-entropy summed over time and classes, averaged over the batch.
 
-    .. math:: J = -\frac{1}{m} \sum_t \sum_i \sum_k y_{k,i}^{\langle t\rangle} \log \hat y_{k,i}^{\langle t\rangle}
+    .. math::
+        J = -\frac{1}{m} \sum_t \sum_i \sum_k
+            y_{k,i}^{\langle t\rangle} \log \hat y_{k,i}^{\langle t\rangle}
 
     Only the entries with :math:`y > 0` contribute, and :math:`\hat y` is
     floored at the smallest positive float, so J is finite even when a
@@ -60,7 +64,9 @@ def cross_entropy(y_hat, y):
 def cross_entropy_grad_y_hat(y_hat, y):
     r"""Gradient of :func:`cross_entropy` with respect to :math:`\hat y` (eq. out-dyhat).
 
-    .. math:: \frac{\partial J}{\partial \hat y_{k,i}^{\langle t\rangle}} = -\frac{1}{m}\,\frac{y_{k,i}^{\langle t\rangle}}{\hat y_{k,i}^{\langle t\rangle}}
+    .. math::
+        \frac{\partial J}{\partial \hat y_{k,i}^{\langle t\rangle}}
+        = -\frac{1}{m}\,\frac{y_{k,i}^{\langle t\rangle}}{\hat y_{k,i}^{\langle t\rangle}}
 
     (A common slip is to drop the minus sign or the 1/m; the book's numerical
     check catches both.)
@@ -87,7 +93,9 @@ def softmax_cross_entropy_backward(y_hat, y):
     :math:`\mathrm{diag}(\hat y) - \hat y\hat y^\top` collapses, because each
     column of y sums to 1, to
 
-    .. math:: \frac{\partial J}{\partial z_y^{\langle t\rangle}} = \frac{1}{m}\left(\hat y^{\langle t\rangle} - y^{\langle t\rangle}\right)
+    .. math::
+        \frac{\partial J}{\partial z_y^{\langle t\rangle}}
+        = \frac{1}{m}\left(\hat y^{\langle t\rangle} - y^{\langle t\rangle}\right)
 
     Defined in: book/part3/output_layer.ipynb
 

@@ -126,7 +126,11 @@ def _check_params(params, n_x, n_a):
 
 
 def cell_state(gamma_f, c_prev, gamma_u, c_tilde):
-    r"""New cell state, eq.9: :math:`c^{\langle t\rangle} = \Gamma_u \circ \tilde c^{\langle t\rangle} + \Gamma_f \circ c^{\langle t-1\rangle}`.
+    r"""New cell state, eq.9.
+
+    .. math::
+        c^{\langle t\rangle} = \Gamma_u \circ \tilde c^{\langle t\rangle}
+                              + \Gamma_f \circ c^{\langle t-1\rangle}
 
     Defined in: book/part2/forward.ipynb
 
@@ -142,7 +146,8 @@ def cell_state(gamma_f, c_prev, gamma_u, c_tilde):
 
 
 def hidden_state(c, gamma_o):
-    r"""New hidden state, eq.10: :math:`a^{\langle t\rangle} = \tanh(c^{\langle t\rangle}) \circ \Gamma_o`.
+    r"""New hidden state, eq.10:
+    :math:`a^{\langle t\rangle} = \tanh(c^{\langle t\rangle}) \circ \Gamma_o`.
 
     Defined in: book/part2/forward.ipynb
 
@@ -198,7 +203,8 @@ def lstm_cell_forward(xt, a_prev, c_prev, params):
     r"""One LSTM step, eq.1–eq.12.
 
     .. math::
-        \Gamma_f = \sigma(W_{fa}^\top a^{\langle t-1\rangle} + W_{fx}^\top x^{\langle t\rangle} + b_f),\ \ldots,\
+        \Gamma_f = \sigma(W_{fa}^\top a^{\langle t-1\rangle}
+                          + W_{fx}^\top x^{\langle t\rangle} + b_f),\ \ldots,\
         c^{\langle t\rangle} = \Gamma_u\circ\tilde c + \Gamma_f\circ c^{\langle t-1\rangle},\
         a^{\langle t\rangle} = \tanh(c^{\langle t\rangle})\circ\Gamma_o,\
         \hat y^{\langle t\rangle} = \mathrm{softmax}(W_{ya}^\top a^{\langle t\rangle} + b_y)
@@ -291,7 +297,10 @@ def hidden_state_grad(da_from_y, da_next):
     :math:`\hat y^{\langle t\rangle}` (component 2) and step t+1 (component 1),
     so its gradient is the sum
 
-    .. math:: \frac{\partial J}{\partial a^{\langle t\rangle}} = \frac{\partial J}{\partial a^{\langle t\rangle}}\Big|_{\hat y^{\langle t\rangle}} + \frac{\partial J}{\partial a^{\langle t\rangle}}\Big|_{t+1}
+    .. math::
+        \frac{\partial J}{\partial a^{\langle t\rangle}}
+        = \frac{\partial J}{\partial a^{\langle t\rangle}}\Big|_{\hat y^{\langle t\rangle}}
+        + \frac{\partial J}{\partial a^{\langle t\rangle}}\Big|_{t+1}
 
     Defined in: book/part3/hidden_and_cell_state.ipynb
 
@@ -311,7 +320,8 @@ def hidden_state_backward(da, dc_next, c, gamma_o):
 
     .. math::
         \frac{\partial J}{\partial \Gamma_o} = \frac{\partial J}{\partial a}\circ\tanh(c),\qquad
-        \frac{\partial J}{\partial c^{\langle t\rangle}} = \frac{\partial J}{\partial c^{\langle t\rangle}}\Big|_{t+1}
+        \frac{\partial J}{\partial c^{\langle t\rangle}}
+        = \frac{\partial J}{\partial c^{\langle t\rangle}}\Big|_{t+1}
         + \frac{\partial J}{\partial a}\circ\Gamma_o\circ\left(1-\tanh^2(c)\right)
 
     Defined in: book/part3/hidden_and_cell_state.ipynb
@@ -339,7 +349,8 @@ def hidden_state_backward(da, dc_next, c, gamma_o):
 
 
 def cell_state_backward(dc, gamma_f, c_prev, gamma_u, c_tilde):
-    r"""Back through eq.9, :math:`c = \Gamma_u\circ\tilde c + \Gamma_f\circ c^{\langle t-1\rangle}` (eq. ucf-split).
+    r"""Back through eq.9,
+    :math:`c = \Gamma_u\circ\tilde c + \Gamma_f\circ c^{\langle t-1\rangle}` (eq. ucf-split).
 
     Each factor of a Hadamard product gets the gradient times the other
     factor (the Jacobian is diag of the other factor, eq. had-hadamard):
@@ -368,7 +379,8 @@ def cell_state_backward(dc, gamma_f, c_prev, gamma_u, c_tilde):
 def sigmoid_gate_backward(dgamma, gamma, a_prev, x):
     r"""Back through a sigmoid gate to its weights (eqs. og-dz to og-dbo, ucf-uf).
 
-    For :math:`\Gamma = \sigma(W_a^\top a^{\langle t-1\rangle} + W_x^\top x^{\langle t\rangle} + b)`:
+    For
+    :math:`\Gamma = \sigma(W_a^\top a^{\langle t-1\rangle} + W_x^\top x^{\langle t\rangle} + b)`:
 
     .. math::
         \delta z = \frac{\partial J}{\partial\Gamma}\circ\Gamma\circ(1-\Gamma),\quad
@@ -424,7 +436,8 @@ def candidate_backward(dc_tilde, c_tilde, a_prev, x):
 
 
 def previous_state_grads(dz, params):
-    r"""Gradients at :math:`a^{\langle t-1\rangle}` and :math:`x^{\langle t\rangle}` (eqs. prev-da, prev-dx).
+    r"""Gradients at :math:`a^{\langle t-1\rangle}` and :math:`x^{\langle t\rangle}`
+    (eqs. prev-da, prev-dx).
 
     Both feed all four pre-activations, so each gradient has four components:
 

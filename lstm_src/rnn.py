@@ -1,7 +1,8 @@
 r"""The vanilla RNN (Ng's *Sequence Models* course), in the book's convention.
 
 .. math::
-    a^{\langle t\rangle} = \tanh(W_{aa}^\top a^{\langle t-1\rangle} + W_{ax}^\top x^{\langle t\rangle} + b_a),\qquad
+    a^{\langle t\rangle} = \tanh(W_{aa}^\top a^{\langle t-1\rangle}
+                                 + W_{ax}^\top x^{\langle t\rangle} + b_a),\qquad
     \hat y^{\langle t\rangle} = \mathrm{softmax}(W_{ya}^\top a^{\langle t\rangle} + b_y)
 
 Shapes: x (n_x, m, T_x), a0 (n_a, m), W_aa (n_a, n_a), W_ax (n_x, n_a),
@@ -84,8 +85,12 @@ def _cell_forward(xt, a_prev, p):
 
 
 def rnn_cell_forward(xt, a_prev, params):
-    r"""One RNN step: :math:`a^{\langle t\rangle} = \tanh(W_{aa}^\top a^{\langle t-1\rangle} + W_{ax}^\top x^{\langle t\rangle} + b_a)`,
-    :math:`\hat y^{\langle t\rangle} = \mathrm{softmax}(W_{ya}^\top a^{\langle t\rangle} + b_y)`.
+    r"""One RNN step.
+
+    .. math::
+        a^{\langle t\rangle} = \tanh(W_{aa}^\top a^{\langle t-1\rangle}
+                                     + W_{ax}^\top x^{\langle t\rangle} + b_a),\qquad
+        \hat y^{\langle t\rangle} = \mathrm{softmax}(W_{ya}^\top a^{\langle t\rangle} + b_y)
 
     Parameters
     ----------
@@ -100,7 +105,8 @@ def rnn_cell_forward(xt, a_prev, params):
     cache : dict
     """
     xt = check_shape("xt", as_float_array("xt", xt), (None, None), ("n_x", "m"))
-    a_prev = check_shape("a_prev", as_float_array("a_prev", a_prev), (None, xt.shape[1]), ("n_a", "m"))
+    a_prev = check_shape("a_prev", as_float_array("a_prev", a_prev), (None, xt.shape[1]),
+                         ("n_a", "m"))
     p = _check_params(params, xt.shape[0], a_prev.shape[0])
     return _cell_forward(xt, a_prev, p)
 
@@ -140,7 +146,8 @@ def rnn_cell_backward(da, cache):
     r"""Back-propagate one RNN step from the total gradient at :math:`a^{\langle t\rangle}`.
 
     .. math::
-        \delta z = \frac{\partial J}{\partial a^{\langle t\rangle}}\circ(1 - (a^{\langle t\rangle})^2),\quad
+        \delta z = \frac{\partial J}{\partial a^{\langle t\rangle}}
+                   \circ(1 - (a^{\langle t\rangle})^2),\quad
         \nabla_{W_{aa}}J = a^{\langle t-1\rangle}\delta z^\top,\quad
         \nabla_{W_{ax}}J = x^{\langle t\rangle}\delta z^\top,\quad
         \nabla_{b_a}J = \textstyle\sum_i\delta z_{:,i},\quad

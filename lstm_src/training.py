@@ -71,8 +71,9 @@ def clip_gradients(grads, max_norm):
         not a positive finite number, or if a gradient holds inf or nan (its
         norm would be meaningless).
     """
-    if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(max_norm) or max_norm <= 0:
+    if (isinstance(max_norm, bool)
+            or not isinstance(max_norm, (int, float, np.integer, np.floating))
+            or not np.isfinite(max_norm) or max_norm <= 0):
         raise ValueError(f"max_norm must be a positive finite number; got {max_norm!r}")
     grads = _check_grads(grads)
     for name, g in grads.items():
@@ -115,7 +116,8 @@ def echo_task(n_symbols, m, T_x, delay=1, seed=0):
     y : ndarray (n_symbols, m, T_x)
         One-hot labels: ``y[:, :, t] == x[:, :, t - delay]`` for ``t >= delay``.
     """
-    for name, v, low in (("n_symbols", n_symbols, 2), ("m", m, 1), ("T_x", T_x, 1), ("delay", delay, 1)):
+    for name, v, low in (("n_symbols", n_symbols, 2), ("m", m, 1), ("T_x", T_x, 1),
+                         ("delay", delay, 1)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
             raise ValueError(f"{name} must be an integer >= {low}; got {v!r}")
     if T_x <= delay:
@@ -152,7 +154,8 @@ def _param_grad_pairs(params, grads):
 
 
 def sgd_step(params, grads, learning_rate):
-    r"""One step of plain gradient descent: :math:`\theta \leftarrow \theta - \eta\,\nabla_\theta J`.
+    r"""One step of plain gradient descent:
+    :math:`\theta \leftarrow \theta - \eta\,\nabla_\theta J`.
 
     Defined in: book/part3/whole_sequence.ipynb
 

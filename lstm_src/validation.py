@@ -113,7 +113,8 @@ def check_caches(caches, y, producer):
     y : ndarray (n_y, m, T_x), float
     """
     if not isinstance(caches, dict) or "steps" not in caches or "params" not in caches:
-        raise ValueError(f"caches must be the dict returned by {producer}; got {type(caches).__name__}")
+        raise ValueError(f"caches must be the dict returned by {producer}; "
+                         f"got {type(caches).__name__}")
     steps = caches["steps"]
     n_y, m = steps[0]["y_hat"].shape
     y = check_shape("y", as_float_array("y", y), (n_y, m, len(steps)), ("n_y", "m", "T_x"))

@@ -8,7 +8,8 @@ import re
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-BOOK_NOTEBOOKS = sorted(p for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+BOOK_NOTEBOOKS = sorted(p for p in (ROOT / "book").rglob("*.ipynb")
+                        if ".ipynb_checkpoints" not in p.parts)
 
 
 def toc_files():
@@ -34,9 +35,12 @@ def test_notebook_rules(path):
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     for cell in code:
         src = "".join(cell["source"])
-        assert not cell.get("outputs"), f"{rel}: stored outputs; clear them (the build runs every notebook)"
+        assert not cell.get("outputs"), (
+            f"{rel}: stored outputs; clear them (the build runs every notebook)")
         assert cell.get("execution_count") is None, f"{rel}: stored execution counts"
-        assert not re.search(r"sys\.path|os\.chdir", src), f"{rel}: edits sys.path or changes directory"
-        assert not re.search(r"default_rng\(\s*\)|np\.random\.(rand|randn|normal|uniform|randint)\(", src), \
-            f"{rel}: unseeded random numbers; use np.random.default_rng(seed)"
+        assert not re.search(r"sys\.path|os\.chdir", src), (
+            f"{rel}: edits sys.path or changes directory")
+        assert not re.search(r"default_rng\(\s*\)"
+                             r"|np\.random\.(rand|randn|normal|uniform|randint)\(", src), (
+            f"{rel}: unseeded random numbers; use np.random.default_rng(seed)")
     assert any("lstm_src" in "".join(c["source"]) for c in code), f"{rel}: does not use lstm_src"

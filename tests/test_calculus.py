@@ -114,7 +114,8 @@ def test_row_times_diag_is_a_hadamard_product(rv):
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: calc.dot_as_sum(np.ones((3, 1)), np.ones((4, 1))), r"b must have shape \(n, 1\) = \(3, 1\)"),
+    (lambda: calc.dot_as_sum(np.ones((3, 1)), np.ones((4, 1))),
+     r"b must have shape \(n, 1\) = \(3, 1\)"),
     (lambda: calc.dot_as_sum(np.ones(3), np.ones(3)), "must be a 2-D array"),
     (lambda: calc.dot_jacobian(np.ones((1, 3))), r"got shape \(1, 3\)"),
     (lambda: calc.matvec_jacobian(np.ones(3)), "2-D array"),
@@ -128,7 +129,8 @@ def test_row_times_diag_is_a_hadamard_product(rv):
     (lambda: calc.diag(["a", "b"]), "numeric"),
     (lambda: calc.hadamard_jacobian(np.ones((1, 2))), r"got shape \(1, 2\)"),
     (lambda: calc.elementwise_jacobian(np.tanh, np.ones((2, 2))), r"z must have shape"),
-    (lambda: calc.row_times_diag(np.ones((1, 3)), np.ones((2, 1))), r"v must have shape \(n, 1\) = \(3, 1\)"),
+    (lambda: calc.row_times_diag(np.ones((1, 3)), np.ones((2, 1))),
+     r"v must have shape \(n, 1\) = \(3, 1\)"),
     (lambda: calc.row_times_diag(np.ones((3, 1)), np.ones((3, 1))), r"r must have shape"),
 ])
 def test_bad_shapes_raise_value_error(call, message):

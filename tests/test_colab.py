@@ -95,7 +95,8 @@ print(nb.cells[-1].outputs[0]["text"])
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_chapter_runs_on_a_stand_in_colab(tmp_path):
-    """Without lstm_src, on a stand-in Colab, the cell installs it from the repository and the chapter runs."""
+    """Without lstm_src, on a stand-in Colab, the cell installs it from the repository and the
+    chapter runs."""
     start = time.perf_counter()
     url, branch = colab_cell.repository()
     # The repository, as Colab would clone it: the package and its build files, on `branch`.

@@ -86,7 +86,8 @@ def test_ng_layout_computes_the_same_step(one_step):
 
 @pytest.mark.parametrize("to, keys, order", [
     (convert.to_cs231n, ("Wx", "Wh", "b", "W_vocab", "b_vocab"), "ufoc"),
-    (convert.to_keras, ("kernel", "recurrent_kernel", "bias", "dense_kernel", "dense_bias"), "ufco"),
+    (convert.to_keras, ("kernel", "recurrent_kernel", "bias", "dense_kernel", "dense_bias"),
+     "ufco"),
 ])
 def test_batch_major_layouts_compute_the_same_step(one_step, to, keys, order):
     params, xt, a_prev, c_prev, a, c, y_hat = one_step
@@ -107,7 +108,8 @@ def test_bad_book_params():
         convert.to_torch_lstm(params)
     params = random_problem(lstm, 3, 4, 2, 1, 1)[0]
     params["W_ua"] = np.zeros((3, 4))
-    with pytest.raises(ValueError, match=r"W_ua must have shape \(n_a, n_a\) = \(4, 4\); got shape \(3, 4\)"):
+    with pytest.raises(ValueError,
+                       match=r"W_ua must have shape \(n_a, n_a\) = \(4, 4\); got shape \(3, 4\)"):
         convert.to_cs231n(params)
     with pytest.raises(ValueError, match="params must be a dict"):
         convert.to_keras([1, 2])
@@ -117,27 +119,32 @@ def test_bad_torch_state():
     state, linear = convert.to_torch_lstm(random_problem(lstm, 3, 4, 2, 1, 1)[0])
     with pytest.raises(ValueError, match="weight_ih_l0 must have 4\\*n_a rows"):
         convert.from_torch_lstm({**state, "weight_ih_l0": state["weight_ih_l0"][:15]}, linear)
-    with pytest.raises(ValueError, match=r"weight_hh_l0 must have shape \(4n_a, n_a\) = \(16, 4\); got shape \(16, 3\)"):
+    with pytest.raises(ValueError, match=(r"weight_hh_l0 must have shape \(4n_a, n_a\) = "
+                                          r"\(16, 4\); got shape \(16, 3\)")):
         convert.from_torch_lstm({**state, "weight_hh_l0": state["weight_hh_l0"][:, :3]}, linear)
     with pytest.raises(ValueError, match="lstm_state is missing bias_hh_l0"):
         convert.from_torch_lstm({k: v for k, v in state.items() if k != "bias_hh_l0"}, linear)
-    with pytest.raises(ValueError, match=r"weight must have shape \(n_y, n_a\) = \(n_y, 4\); got shape \(2, 5\)"):
+    with pytest.raises(ValueError, match=(r"weight must have shape \(n_y, n_a\) = \(n_y, 4\); "
+                                          r"got shape \(2, 5\)")):
         convert.from_torch_lstm(state, {**linear, "weight": np.zeros((2, 5))})
 
 
 def test_bad_ng_cs231n_keras_and_sequences():
     params = random_problem(lstm, 3, 4, 2, 1, 1)[0]
-    with pytest.raises(ValueError, match=r"Wf must have shape \(n_a, n_a\+n_x\) = \(4, 6\) for n_x = 2; got shape \(4, 7\)"):
+    with pytest.raises(ValueError, match=(r"Wf must have shape \(n_a, n_a\+n_x\) = \(4, 6\) "
+                                          r"for n_x = 2; got shape \(4, 7\)")):
         convert.from_ng(convert.to_ng(params), 2)
     with pytest.raises(ValueError, match="n_x must be a positive integer"):
         convert.from_ng(convert.to_ng(params), 0)
     cs = convert.to_cs231n(params)
-    with pytest.raises(ValueError, match=r"b must be a 1-D array of shape \(4n_a,\) = \(16,\); got a 2-D array of shape \(16, 1\)"):
+    with pytest.raises(ValueError, match=(r"b must be a 1-D array of shape \(4n_a,\) = \(16,\); "
+                                          r"got a 2-D array of shape \(16, 1\)")):
         convert.from_cs231n({**cs, "b": cs["b"][:, None]})
     k = convert.to_keras(params)
     with pytest.raises(ValueError, match="kernel must have 4\\*n_a columns"):
         convert.from_keras({**k, "kernel": k["kernel"][:, :6]})
-    with pytest.raises(ValueError, match=r"arr must be a 3-D array of shape \(n, m, T_x\); got a 2-D array"):
+    with pytest.raises(ValueError,
+                       match=r"arr must be a 3-D array of shape \(n, m, T_x\); got a 2-D array"):
         convert.to_time_major(np.zeros((2, 3)))
 
 
@@ -168,7 +175,9 @@ def test_torch_reproduces_lstm_src():
     loss = -(torch.from_numpy(convert.to_time_major(y)) * log_p).sum() / m
     loss.backward()
 
-    from_torch = lambda v: convert.from_time_major(v.detach().numpy())
+    def from_torch(v):
+        return convert.from_time_major(v.detach().numpy())
+
     assert np.allclose(from_torch(torch.stack(hs)), a, rtol=0, atol=1e-12)
     assert np.allclose(from_torch(torch.stack(cs)), c, rtol=0, atol=1e-12)
     assert np.allclose(from_torch(log_p.exp()), y_hat, rtol=0, atol=1e-12)
@@ -177,7 +186,8 @@ def test_torch_reproduces_lstm_src():
     g = {k: v.grad.numpy() for k, v in rnn.named_parameters()}
     for key in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0"):
         assert np.allclose(g[key], ours[key], rtol=0, atol=1e-12), key
-    assert np.allclose(g["bias_hh_l0"], ours["bias_ih_l0"], rtol=0, atol=1e-12)  # both biases get db
+    # both biases get db
+    assert np.allclose(g["bias_hh_l0"], ours["bias_ih_l0"], rtol=0, atol=1e-12)
     assert np.allclose(out.weight.grad.numpy(), ours_linear["weight"], rtol=0, atol=1e-12)
     assert np.allclose(out.bias.grad.numpy(), ours_linear["bias"], rtol=0, atol=1e-12)
     assert np.allclose(from_torch(xt.grad), grads["dx"], rtol=0, atol=1e-12)

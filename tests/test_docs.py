@@ -197,7 +197,8 @@ def equation_pages():
 
 
 def page_title(page):
-    return re.search(r"^# (.+)$", page_text(page, markdown_only=True), flags=re.MULTILINE).group(1).strip()
+    return re.search(r"^# (.+)$", page_text(page, markdown_only=True),
+                     flags=re.MULTILINE).group(1).strip()
 
 
 def names_page(text, page):

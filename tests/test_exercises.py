@@ -41,7 +41,8 @@ def master_parts(stem):
         if c.cell_type == "raw" and c.source.strip() in ("# BEGIN SOLUTION", "# END SOLUTION"):
             inside = c.source.strip() == "# BEGIN SOLUTION"
         elif inside:
-            src = "\n".join(l for l in c.source.splitlines() if l.strip() not in ("# BEGIN SOLUTION", "# END SOLUTION"))
+            src = "\n".join(line for line in c.source.splitlines()
+                            if line.strip() not in ("# BEGIN SOLUTION", "# END SOLUTION"))
             sols.append((re.match(r"def (\w+)", src).group(1), src))
     return setup, sols
 
@@ -59,8 +60,9 @@ _ASSIGNED = {}
 
 
 def assign_all(tmp_path_factory):
-    """otter assign (without running tests) of every master, once per session (tests/test_feedback.py
-    uses it too): {stem: (student dir, autograder tests dir, autograder zip)}."""
+    """otter assign (without running tests) of every master, once per session
+    (tests/test_feedback.py uses it too):
+    {stem: (student dir, autograder tests dir, autograder zip)}."""
     if not _ASSIGNED:
         for master in build.masters():
             tmp = tmp_path_factory.mktemp(master.stem)
@@ -73,7 +75,8 @@ def assign_all(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def assigned(tmp_path_factory):
-    """otter assign (without running tests) of every master: {stem: (student dir, autograder tests dir)}."""
+    """otter assign (without running tests) of every master:
+    {stem: (student dir, autograder tests dir)}."""
     return assign_all(tmp_path_factory)
 
 
@@ -102,7 +105,8 @@ def grade_public(stem, ns, assigned):
 def test_committed_student_notebook_matches_master(stem, assigned):
     student = assigned[stem][0]
     assert build._same_tree(student, EX / stem), (
-        f"exercises/{stem}/ is out of date with exercises/masters/{stem}.ipynb: run python exercises/build.py {stem}")
+        f"exercises/{stem}/ is out of date with exercises/masters/{stem}.ipynb: "
+        f"run python exercises/build.py {stem}")
 
 
 def test_assignments_have_4_to_8_questions_with_public_and_hidden_tests(assigned):
@@ -114,8 +118,10 @@ def test_assignments_have_4_to_8_questions_with_public_and_hidden_tests(assigned
             text = (ag_tests / name).read_text()
             assert "hidden=True" in text and "hidden=False" in text, f"{stem}/{name}"
             assert "hidden=True" not in (student / "tests" / name).read_text()
-            # every test case asserts through lstm_src.feedback on random problems: no stored outputs
-            assert text.count("from lstm_src.feedback import check_") == text.count("@test_case("), f"{stem}/{name}"
+            # every test case asserts through lstm_src.feedback on random problems:
+            # no stored outputs
+            assert (text.count("from lstm_src.feedback import check_")
+                    == text.count("@test_case(")), f"{stem}/{name}"
 
 
 # ------------------------------------------------------------------ scores
@@ -148,7 +154,8 @@ def test_blank_student_notebook_runs_and_scores_zero(stem, assigned, tmp_path, m
 # ------------------------------------------------------------------ wrong answers
 
 def slip(stem, name, *replacements):
-    """The master's solution of ``name`` with each (old, new) replacement made once: a realistic slip."""
+    """The master's solution of ``name`` with each (old, new) replacement made once:
+    a realistic slip."""
     src = dict(master_parts(stem)[1])[name]
     for old, new in replacements:
         assert src.count(old) >= 1, f"{old!r} not in the solution of {name}"
@@ -164,9 +171,11 @@ WRONG = [
     ("01_matrix_calculus", "q1", "dot_gradient", "def dot_gradient(a, b):\n    return b, b",
      ["is a row (numerator layout)"]),
     ("01_matrix_calculus", "q2", "elementwise_jacobian",
-     "def elementwise_jacobian(z):\n    return np.diag((1 / (1 + np.exp(-z))).ravel())", ["σ′(z) = σ(z)(1 − σ(z))"]),
+     "def elementwise_jacobian(z):\n    return np.diag((1 / (1 + np.exp(-z))).ravel())",
+     ["σ′(z) = σ(z)(1 − σ(z))"]),
     ("01_matrix_calculus", "q3", "hadamard_jacobians",
-     "def hadamard_jacobians(u, v):\n    return np.diag(u.ravel()), np.diag(v.ravel())", ["swapped"]),
+     "def hadamard_jacobians(u, v):\n    return np.diag(u.ravel()), np.diag(v.ravel())",
+     ["swapped"]),
     ("01_matrix_calculus", "q5", "finite_difference_jacobian",
      "def finite_difference_jacobian(f, x, h=1e-5):\n"
      "    x = np.array(x, dtype=float); f0 = np.ravel(f(x)); J = np.zeros((f0.size, x.size))\n"
@@ -175,7 +184,8 @@ WRONG = [
      "    return J", ["centred"]),
     ("02_lstm_forward", "q3", "gates",
      "def gates(xt, a_prev, params):\n"
-     "    z = lambda g: params[f'W_{g}a'].T @ a_prev + params[f'W_{g}x'].T @ xt + params[f'b_{g}']\n"
+     "    z = lambda g: params[f'W_{g}a'].T @ a_prev + params[f'W_{g}x'].T @ xt"
+     " + params[f'b_{g}']\n"
      "    return sigmoid(z('u')), sigmoid(z('f')), sigmoid(z('o')), np.tanh(z('c'))",
      ["gamma_f equals the right gamma_u", "two gates are swapped"]),
     ("02_lstm_forward", "q3", "gates",
@@ -186,23 +196,29 @@ WRONG = [
       "transpose W_fa, W_ua, W_oa, W_ca"]),
     ("02_lstm_forward", "q4", "cell_update",
      "def cell_update(gamma_f, gamma_u, gamma_o, c_tilde, c_prev):\n"
-     "    c = gamma_u * c_tilde + gamma_f * c_prev\n    return c, c * gamma_o", ["missing the tanh", "eq.10"]),
+     "    c = gamma_u * c_tilde + gamma_f * c_prev\n    return c, c * gamma_o",
+     ["missing the tanh", "eq.10"]),
     ("02_lstm_forward", "q4", "cell_update",
      "def cell_update(gamma_f, gamma_u, gamma_o, c_tilde, c_prev):\n"
-     "    c = gamma_f * c_tilde + gamma_u * c_prev\n    return c, np.tanh(c) * gamma_o", ["swapped", "eq.9"]),
+     "    c = gamma_f * c_tilde + gamma_u * c_prev\n    return c, np.tanh(c) * gamma_o",
+     ["swapped", "eq.9"]),
     ("02_lstm_forward", "q2", "softmax",
-     "def softmax(z):\n    e = np.exp(z - z.max(axis=1, keepdims=True))\n    return e / e.sum(axis=1, keepdims=True)",
+     "def softmax(z):\n    e = np.exp(z - z.max(axis=1, keepdims=True))\n"
+     "    return e / e.sum(axis=1, keepdims=True)",
      ["must sum to 1 (axis=0)"]),
     ("02_lstm_forward", "q6", "sequence_forward",
      "def sequence_forward(x, a0, params):\n"
-     "    outs = [cell_forward(x[:, :, t], a0, np.zeros_like(a0), params) for t in range(x.shape[2])]\n"
+     "    outs = [cell_forward(x[:, :, t], a0, np.zeros_like(a0), params)"
+     " for t in range(x.shape[2])]\n"
      "    return tuple(np.stack([o[i] for o in outs], axis=-1) for i in (0, 2, 1))",
      ["right at step 1 but off from step 2"]),
-    ("03_lstm_backward", "q1", "softmax_ce_grad", "def softmax_ce_grad(y_hat, y):\n    return y_hat - y",
+    ("03_lstm_backward", "q1", "softmax_ce_grad",
+     "def softmax_ce_grad(y_hat, y):\n    return y_hat - y",
      ["times the right answer", "averages over the batch"]),
     ("03_lstm_backward", "q2", "sigmoid_gate_grads",  # missing σ′
      "def sigmoid_gate_grads(dgamma, gamma, a_prev, xt):\n"
-     "    dz = dgamma\n    return dz, a_prev @ dz.T, xt @ dz.T, dz.sum(axis=1, keepdims=True)", ["σ′", "Γ∘(1−Γ)"]),
+     "    dz = dgamma\n    return dz, a_prev @ dz.T, xt @ dz.T, dz.sum(axis=1, keepdims=True)",
+     ["σ′", "Γ∘(1−Γ)"]),
     ("03_lstm_backward", "q4", "cell_backward",  # σ′ left out of the cell's own sigmoid gates
      "def cell_backward(da, dc_next, cache):\n    k, p = cache, cache['params']\n"
      "    dc = dc_next + da * k['gamma_o'] * (1 - np.tanh(k['c']) ** 2)\n"
@@ -219,7 +235,8 @@ WRONG = [
      ["all three sigmoid gates (f, u, o) are off while the candidate's are right", "σ′"]),
     ("03_lstm_backward", "q2", "sigmoid_gate_grads",  # missing transpose
      "def sigmoid_gate_grads(dgamma, gamma, a_prev, xt):\n"
-     "    dz = dgamma * gamma * (1 - gamma)\n    return dz, dz @ a_prev.T, dz @ xt.T, dz.sum(axis=1, keepdims=True)",
+     "    dz = dgamma * gamma * (1 - gamma)\n"
+     "    return dz, dz @ a_prev.T, dz @ xt.T, dz.sum(axis=1, keepdims=True)",
      ["dW_a is the transpose of the right answer"]),
     ("03_lstm_backward", "q4", "cell_backward",  # one gate wrong: names it and what to revisit
      "_right = cell_backward\n"
@@ -230,7 +247,8 @@ WRONG = [
     ("03_lstm_backward", "q4", "cell_backward",  # two gates swapped
      "_right = cell_backward\n"
      "def cell_backward(da, dc_next, cache):\n    g = _right(da, dc_next, cache)\n"
-     "    return {k.replace('_f', '_X').replace('_u', '_f').replace('_X', '_u'): v for k, v in g.items()}",
+     "    return {k.replace('_f', '_X').replace('_u', '_f').replace('_X', '_u'): v"
+     " for k, v in g.items()}",
      ["gates f and u are swapped"]),
     ("03_lstm_backward", "q4", "cell_backward",  # the t+1 component of dc dropped
      "_right = cell_backward\n"
@@ -239,29 +257,35 @@ WRONG = [
     ("03_lstm_backward", "q5", "lstm_backward",  # the t+1 component of da dropped
      "def lstm_backward(y, caches):\n    steps, p = caches['steps'], caches['params']\n"
      "    g = {'d' + n: np.zeros_like(v) for n, v in p.items()}\n"
-     "    g['dx'] = np.zeros((steps[0]['x'].shape[0],) + y.shape[1:]); dc_next = 0 * steps[0]['a']\n"
-     "    for t in reversed(range(len(steps))):\n        k = steps[t]; dz_y = softmax_ce_grad(k['y_hat'], y[:, :, t])\n"
+     "    g['dx'] = np.zeros((steps[0]['x'].shape[0],) + y.shape[1:]);"
+     " dc_next = 0 * steps[0]['a']\n"
+     "    for t in reversed(range(len(steps))):\n"
+     "        k = steps[t]; dz_y = softmax_ce_grad(k['y_hat'], y[:, :, t])\n"
      "        g['dW_ya'] += k['a'] @ dz_y.T; g['db_y'] += dz_y.sum(axis=1, keepdims=True)\n"
      "        s = cell_backward(p['W_ya'] @ dz_y, dc_next, k)\n"
      "        for n in s:\n            if n[:3] in ('dW_', 'db_'): g[n] += s[n]\n"
-     "        g['dx'][:, :, t] = s['dx']; dc_next = s['dc_prev']; g['da0'] = s['da_prev']\n    return g",
+     "        g['dx'][:, :, t] = s['dx']; dc_next = s['dc_prev']; g['da0'] = s['da_prev']\n"
+     "    return g",
      ["right for a single time step but off over several", "t+1 component"]),
     ("03_lstm_backward", "q6", "gradient_check",
      "def gradient_check(forward, backward, x, a0, y, params, name, h=1e-5):\n"
      "    return 0.0", ["for a backward pass whose dW_ox is off in one entry"]),
     ("04_rnn_bptt", "q2", "rnn_step_backward",
      "def rnn_step_backward(da, cache):\n    p = cache['params']; dz = da\n"
-     "    return {'dW_aa': cache['a_prev'] @ dz.T, 'dW_ax': cache['x'] @ dz.T, 'db_a': dz.sum(axis=1, keepdims=True),"
+     "    return {'dW_aa': cache['a_prev'] @ dz.T, 'dW_ax': cache['x'] @ dz.T,"
+     " 'db_a': dz.sum(axis=1, keepdims=True),"
      " 'da_prev': p['W_aa'] @ dz, 'dx': p['W_ax'] @ dz}", ["missing the tanh′ factor"]),
     ("04_rnn_bptt", "q3", "rnn_bptt",  # summing over the batch instead of averaging
      "_right = rnn_bptt\n"
-     "def rnn_bptt(y, caches):\n    return {k: v * y.shape[1] for k, v in _right(y, caches).items()}",
+     "def rnn_bptt(y, caches):\n"
+     "    return {k: v * y.shape[1] for k, v in _right(y, caches).items()}",
      ["every gradient is m = ", "averages over the batch"]),
     ("04_rnn_bptt", "q3", "rnn_bptt",  # the t+1 component forgotten
      "def rnn_bptt(y, caches):\n    steps, p = caches['steps'], caches['params']; m = y.shape[1]\n"
      "    g = {'d' + n: np.zeros_like(v) for n, v in p.items()}\n"
      "    g['dx'] = np.zeros((steps[0]['x'].shape[0], m, len(steps)))\n"
-     "    for t in reversed(range(len(steps))):\n        k = steps[t]; dz_y = (k['y_hat'] - y[:, :, t]) / m\n"
+     "    for t in reversed(range(len(steps))):\n"
+     "        k = steps[t]; dz_y = (k['y_hat'] - y[:, :, t]) / m\n"
      "        g['dW_ya'] += k['a'] @ dz_y.T; g['db_y'] += dz_y.sum(axis=1, keepdims=True)\n"
      "        s = rnn_step_backward(p['W_ya'] @ dz_y, k)\n"
      "        for n in ('dW_aa', 'dW_ax', 'db_a'): g[n] += s[n]\n"
@@ -316,7 +340,8 @@ WRONG = [
      ["sigmoid_gate_grads modified its input dgamma", "use new = dgamma * ..., not in-place *="]),
     ("02_lstm_forward", "q3", "gates",  # only the forget gate's W_fa left untransposed
      slip("02_lstm_forward", "gates",
-          ('params[f"W_{g}a"].T @ a_prev', '(params["W_fa"] if g == "f" else params[f"W_{g}a"].T) @ a_prev')),
+          ('params[f"W_{g}a"].T @ a_prev',
+           '(params["W_fa"] if g == "f" else params[f"W_{g}a"].T) @ a_prev')),
      ["gamma_f uses W_a a⟨t−1⟩", "transpose W_fa ("]),
     ("04_rnn_bptt", "q1", "rnn_step",  # W_aa left untransposed
      slip("04_rnn_bptt", "rnn_step", ('params["W_aa"].T @ a_prev', 'params["W_aa"] @ a_prev')),
@@ -333,7 +358,8 @@ WRONG = [
            "s = 1 / (1 + np.exp(-gamma))\n    dz = dgamma * s * (1.0 - s)")),
      ["applies σ′ to Γ itself", "Γ∘(1−Γ)"]),
     ("03_lstm_backward", "q3", "candidate_grads",  # tanh applied to c̃ once more
-     slip("03_lstm_backward", "candidate_grads", ("(1.0 - c_tilde ** 2)", "(1.0 - np.tanh(c_tilde) ** 2)")),
+     slip("03_lstm_backward", "candidate_grads",
+          ("(1.0 - c_tilde ** 2)", "(1.0 - np.tanh(c_tilde) ** 2)")),
      ["applies tanh′ to c̃ itself"]),
     ("03_lstm_backward", "q5", "lstm_backward",  # dc_prev never passed back
      slip("03_lstm_backward", "lstm_backward",
@@ -342,7 +368,8 @@ WRONG = [
 ]
 
 
-@pytest.mark.parametrize("stem, q, fn, code, words", WRONG, ids=[f"{w[0][:2]}-{w[1]}-{i}" for i, w in enumerate(WRONG)])
+@pytest.mark.parametrize("stem, q, fn, code, words", WRONG,
+                         ids=[f"{w[0][:2]}-{w[1]}-{i}" for i, w in enumerate(WRONG)])
 def test_wrong_answer_loses_points_with_the_right_diagnostic(stem, q, fn, code, words, assigned):
     ns = namespace(stem)
     exec(compile(code, "wrong", "exec"), ns)
@@ -353,7 +380,7 @@ def test_wrong_answer_loses_points_with_the_right_diagnostic(stem, q, fn, code, 
 
 
 def test_hidden_tests_go_beyond_public_ones(assigned):
-    """A softmax_ce_grad right only for the public tests' batch sizes (2 and 4) fails a hidden test."""
+    """A softmax_ce_grad right only for the public tests' batch sizes (2, 4) fails a hidden test."""
     ns = namespace("03_lstm_backward")
     exec("def softmax_ce_grad(y_hat, y):\n    return (y_hat - y) / min(y.shape[1], 4)", ns)
     assert grade_public("03_lstm_backward", ns, assigned)["q1"][0] == 1
@@ -362,9 +389,12 @@ def test_hidden_tests_go_beyond_public_ones(assigned):
 
 
 def test_feedback_says_expected_and_received_shape():
-    with pytest.raises(AssertionError, match=r"dW: expected shape \(3, 4\), got \(4, 3\).*transpose"):
+    with pytest.raises(AssertionError,
+                       match=r"dW: expected shape \(3, 4\), got \(4, 3\).*transpose"):
         feedback.check_array("dW", np.zeros((4, 3)), np.ones((3, 4)))
-    with pytest.raises(AssertionError, match=r"db: expected shape \(4, 1\), got \(4, 5\).*sums δz over the batch"):
+    with pytest.raises(AssertionError,
+                       match=(r"db: expected shape \(4, 1\), got \(4, 5\)"
+                              r".*sums δz over the batch")):
         feedback.check_array("db", np.zeros((4, 5)), np.ones((4, 1)))
     feedback.check_array("same", np.ones((2, 2)), np.ones((2, 2)))
 
@@ -397,24 +427,28 @@ def _text_of(page):
 
 
 def test_built_html_has_no_solution_and_no_hidden_test(tmp_path):
-    """Build the exercise pages with the book's _config.yml; no outputs, solutions or hidden tests in them."""
+    """Build the exercise pages with the book's _config.yml: no outputs, solutions or hidden
+    tests in them."""
     toc = tmp_path / "_toc.yml"
     toc.write_text("format: jb-book\nroot: exercises/{0}/{0}\nchapters:\n".format(STEMS[0])
                    + "".join(f"  - file: exercises/{s}/{s}\n" for s in STEMS[1:]))
     jb = pathlib.Path(sys.executable).with_name("jupyter-book")
-    proc = subprocess.run([str(jb), "build", str(ROOT), "--toc", str(toc), "--path-output", str(tmp_path),
-                           "-W", "-n", "--keep-going"], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([str(jb), "build", str(ROOT), "--toc", str(toc),
+                           "--path-output", str(tmp_path), "-W", "-n", "--keep-going"],
+                          capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     for stem in STEMS:
         page = tmp_path / "_build" / "html" / "exercises" / stem / f"{stem}.html"
         raw, text = page.read_text(encoding="utf-8"), _text_of(page)
         assert 'class="cell_output' not in raw, f"{stem}: the page was executed"
-        assert "mybinder.org/v2/gh/" in raw and f"exercises/{stem}/{stem}.ipynb" in raw, f"{stem}: no Binder button"
+        assert "mybinder.org/v2/gh/" in raw and f"exercises/{stem}/{stem}.ipynb" in raw, (
+            f"{stem}: no Binder button")
         setup, sols = master_parts(stem)
         for name, src in sols:
             assert f"def {name}(" in text  # the prompt is there, so the search below can see code
-            body = [l.strip() for l in src.splitlines()[1:] if len(l.strip()) > 12 and '"""' not in l]
-            leaked = [l for l in body if l in text]
+            body = [line.strip() for line in src.splitlines()[1:]
+                    if len(line.strip()) > 12 and '"""' not in line]
+            leaked = [line for line in body if line in text]
             assert not leaked, f"{stem}: solution lines in the HTML: {leaked}"
         for marker in ("BEGIN SOLUTION", "# HIDDEN", "_hidden(", "hidden=True", "seeds=range(2,"):
             assert marker not in text, f"{stem}: {marker!r} in the HTML"

@@ -5,11 +5,11 @@ the loss to a relative error of at most 1e-7 (float64).
 """
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lstm_src import lstm, rnn
-from lstm_src.gradcheck import check_model_gradients
-from lstm_src.gradcheck import random_problem
+from lstm_src.gradcheck import check_model_gradients, random_problem
 
 TOL = 1e-7
 MODELS = {
@@ -17,7 +17,8 @@ MODELS = {
     "rnn": (rnn, rnn.rnn_forward, rnn.rnn_backward),
 }
 # (n_x, n_a, n_y, m, T_x): ordinary, every size 1 but the classes, one step, long and thin
-SHAPES = [(3, 5, 4, 2, 4), (1, 1, 2, 1, 1), (1, 1, 3, 2, 3), (2, 3, 2, 3, 1), (4, 1, 2, 1, 6), (1, 2, 5, 4, 2)]
+SHAPES = [(3, 5, 4, 2, 4), (1, 1, 2, 1, 1), (1, 1, 3, 2, 3), (2, 3, 2, 3, 1), (4, 1, 2, 1, 6),
+          (1, 2, 5, 4, 2)]
 
 
 def _check(kind, shape, seed=0):
@@ -41,7 +42,8 @@ def test_backward_matches_finite_differences(kind, shape):
 @given(
     kind=st.sampled_from(sorted(MODELS)),
     shape=st.tuples(
-        st.integers(1, 4), st.integers(1, 4), st.integers(2, 4), st.integers(1, 3), st.integers(1, 4)
+        st.integers(1, 4), st.integers(1, 4), st.integers(2, 4), st.integers(1, 3),
+        st.integers(1, 4),
     ),
     seed=st.integers(0, 2**16),
 )
@@ -83,7 +85,8 @@ def test_batch_loss_is_an_average(lstm_problem):
     params, x, a0, y = lstm_problem
     whole = lstm.lstm_backward(y, lstm.lstm_forward(x, a0, params)[-1])
     m = x.shape[1]
-    parts = [lstm.lstm_backward(y[:, i:i + 1], lstm.lstm_forward(x[:, i:i + 1], a0[:, i:i + 1], params)[-1])
+    parts = [lstm.lstm_backward(y[:, i:i + 1],
+                                lstm.lstm_forward(x[:, i:i + 1], a0[:, i:i + 1], params)[-1])
              for i in range(m)]
     for name in params:
         assert np.allclose(whole["d" + name], sum(p["d" + name] for p in parts) / m)
@@ -95,9 +98,11 @@ def test_random_problem(kind):
     params, x, a0, y = random_problem(module, 2, 3, 4, 5, 6, seed=3)
     assert x.shape == (2, 5, 6) and a0.shape == (3, 5) and y.shape == (4, 5, 6)
     assert np.all(y.sum(axis=0) == 1) and set(np.unique(y)) == {0.0, 1.0}
-    assert all(np.all(v != 0) for k, v in params.items() if k.startswith("b_")), "biases must be drawn"
+    assert all(np.all(v != 0) for k, v in params.items() if k.startswith("b_")), (
+        "biases must be drawn")
     again = random_problem(module, 2, 3, 4, 5, 6, seed=3)
-    assert all(np.array_equal(params[k], again[0][k]) for k in params) and np.array_equal(x, again[1])
+    assert (all(np.array_equal(params[k], again[0][k]) for k in params)
+            and np.array_equal(x, again[1]))
 
 
 def test_lstm_gradients_hold_from_a_nonzero_initial_cell_state():

@@ -5,7 +5,8 @@ is silent in numpy by default and is the right answer (e.g. exp(-2000)).
 """
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from lstm_src import activations as act

@@ -47,7 +47,8 @@ def test_sigmoid_and_tanh_backward():
 def test_softmax_jacobian_is_diag_minus_outer():
     z = R(n_y, 1)
     y_hat = act.softmax(z)
-    assert_close(np.diagflat(y_hat) - y_hat @ y_hat.T, numerical_jacobian(act.softmax, z), "softmax Jacobian")
+    assert_close(np.diagflat(y_hat) - y_hat @ y_hat.T, numerical_jacobian(act.softmax, z),
+                 "softmax Jacobian")
 
 
 def test_cross_entropy_gradients():
@@ -58,22 +59,26 @@ def test_cross_entropy_gradients():
                  numerical_gradient(lambda v: loss.cross_entropy(act.softmax(v), y), z), "dJ/dz_y")
     assert_close(loss.cross_entropy_grad_y_hat(y_hat, y),
                  # log has large high derivatives near 0: the second-order stencil with a small step
-                 numerical_gradient(lambda v: loss.cross_entropy(v, y), y_hat, h=1e-6, order=2), "dJ/dy_hat")
+                 numerical_gradient(lambda v: loss.cross_entropy(v, y), y_hat, h=1e-6, order=2),
+                 "dJ/dy_hat")
 
 
 def test_output_layer_backward():
     arrays = {"W_ya": R(n_a, n_y), "b_y": R(n_y, 1), "a": R(n_a, m)}
     G = R(n_y, m)
-    f = lambda W_ya, b_y, a: np.sum(G * (W_ya.T @ a + b_y))
+    def f(W_ya, b_y, a):
+        return np.sum(G * (W_ya.T @ a + b_y))
     dW_ya, db_y, da = layers.output_layer_backward(G, arrays["a"], arrays["W_ya"])
     for name, got in (("W_ya", dW_ya), ("b_y", db_y), ("a", da)):
         assert_close(got, grad_of(f, arrays, name), name)
 
 
 def test_affine_weight_and_input_grads():
-    arrays = {"W_a": R(n_a, n_a), "W_x": R(n_x, n_a), "b": R(n_a, 1), "a_prev": R(n_a, m), "x": R(n_x, m)}
+    arrays = {"W_a": R(n_a, n_a), "W_x": R(n_x, n_a), "b": R(n_a, 1),
+              "a_prev": R(n_a, m), "x": R(n_x, m)}
     G = R(n_a, m)
-    f = lambda **k: np.sum(G * layers.affine_forward(**k))
+    def f(**k):
+        return np.sum(G * layers.affine_forward(**k))
     dW_a, dW_x, db = layers.affine_weight_grads(G, arrays["a_prev"], arrays["x"])
     da_prev, dx = layers.affine_input_grads(G, arrays["W_a"], arrays["W_x"])
     for name, got in (("W_a", dW_a), ("W_x", dW_x), ("b", db), ("a_prev", da_prev), ("x", dx)):
@@ -90,16 +95,19 @@ def test_hidden_state_grad_adds_both_components():
 def test_hidden_state_backward():
     arrays = {"c": R(n_a, m), "gamma_o": gates(n_a, m)}
     Ga, Gc = R(n_a, m), R(n_a, m)  # upstream at a, and at c from step t+1
-    f = lambda c, gamma_o: np.sum(Ga * lstm.hidden_state(c, gamma_o)) + np.sum(Gc * c)
+    def f(c, gamma_o):
+        return np.sum(Ga * lstm.hidden_state(c, gamma_o)) + np.sum(Gc * c)
     dgamma_o, dc = lstm.hidden_state_backward(Ga, Gc, arrays["c"], arrays["gamma_o"])
     assert_close(dgamma_o, grad_of(f, arrays, "gamma_o"), "dGamma_o")
     assert_close(dc, grad_of(f, arrays, "c"), "dc")
 
 
 def test_cell_state_backward():
-    arrays = {"gamma_f": gates(n_a, m), "c_prev": R(n_a, m), "gamma_u": gates(n_a, m), "c_tilde": R(n_a, m)}
+    arrays = {"gamma_f": gates(n_a, m), "c_prev": R(n_a, m),
+              "gamma_u": gates(n_a, m), "c_tilde": R(n_a, m)}
     G = R(n_a, m)
-    f = lambda **k: np.sum(G * lstm.cell_state(**k))
+    def f(**k):
+        return np.sum(G * lstm.cell_state(**k))
     got = dict(zip(("gamma_u", "c_tilde", "gamma_f", "c_prev"),
                    lstm.cell_state_backward(G, arrays["gamma_f"], arrays["c_prev"],
                                             arrays["gamma_u"], arrays["c_tilde"])))
@@ -113,9 +121,11 @@ def test_gate_backward(kind):
         "sigmoid gate": (act.sigmoid, lstm.sigmoid_gate_backward),
         "candidate": (act.tanh, lstm.candidate_backward),
     }[kind]
-    arrays = {"W_a": R(n_a, n_a), "W_x": R(n_x, n_a), "b": R(n_a, 1), "a_prev": R(n_a, m), "x": R(n_x, m)}
+    arrays = {"W_a": R(n_a, n_a), "W_x": R(n_x, n_a), "b": R(n_a, 1),
+              "a_prev": R(n_a, m), "x": R(n_x, m)}
     G = R(n_a, m)
-    f = lambda **k: np.sum(G * activation(layers.affine_forward(**k)))
+    def f(**k):
+        return np.sum(G * activation(layers.affine_forward(**k)))
     z = layers.affine_forward(**arrays)
     dz, dW_a, dW_x, db = backward(G, activation(z), arrays["a_prev"], arrays["x"])
     assert_close(dz, numerical_gradient(lambda v: np.sum(G * activation(v)), z), "dz")
@@ -127,9 +137,11 @@ def test_previous_state_grads_sum_four_components():
     params = lstm.init_params(n_x, n_a, n_y, seed=3)
     arrays = {"a_prev": R(n_a, m), "x": R(n_x, m)}
     G = {g: R(n_a, m) for g in lstm.GATES}
-    f = lambda a_prev, x: sum(
-        np.sum(G[g] * layers.affine_forward(params[f"W_{g}a"], params[f"W_{g}x"], params[f"b_{g}"], a_prev, x))
-        for g in lstm.GATES)
+    def f(a_prev, x):
+        return sum(
+            np.sum(G[g] * layers.affine_forward(params[f"W_{g}a"], params[f"W_{g}x"],
+                                                params[f"b_{g}"], a_prev, x))
+            for g in lstm.GATES)
     da_prev, dx = lstm.previous_state_grads(G, params)
     assert_close(da_prev, grad_of(f, arrays, "a_prev"), "da_prev")
     assert_close(dx, grad_of(f, arrays, "x"), "dx")
@@ -168,7 +180,8 @@ def test_rnn_cell_backward():
     cache = rnn.rnn_cell_forward(arrays["xt"], arrays["a_prev"], params)[-1]
     grads = rnn.rnn_cell_backward(G, cache)
     everything = {**arrays, **params}
-    for key, name in (("dW_aa", "W_aa"), ("dW_ax", "W_ax"), ("db_a", "b_a"), ("dx", "xt"), ("da_prev", "a_prev")):
+    for key, name in (("dW_aa", "W_aa"), ("dW_ax", "W_ax"), ("db_a", "b_a"), ("dx", "xt"),
+                      ("da_prev", "a_prev")):
         assert_close(grads[key], grad_of(f, everything, name), key)
 
 

@@ -64,7 +64,7 @@ def test_echo_task_labels_are_the_inputs_delay_steps_back():
     assert x.shape == y.shape == (4, 5, 7)
     assert np.all(x.sum(axis=0) == 1) and np.all(y.sum(axis=0) == 1)   # one-hot
     np.testing.assert_array_equal(y[:, :, 2:], x[:, :, :-2])
-    assert np.all(y[0, :, :2] == 1)                                      # nothing to repeat yet: symbol 0
+    assert np.all(y[0, :, :2] == 1)                  # nothing to repeat yet: symbol 0
     x2, y2 = training.echo_task(4, 5, 7, delay=2, seed=3)
     np.testing.assert_array_equal(x, x2)                                 # seeded
     assert not np.array_equal(x, training.echo_task(4, 5, 7, delay=2, seed=4)[0])

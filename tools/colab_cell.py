@@ -36,6 +36,7 @@ CELL_ID = "colab-setup"
 TAG = "remove-cell"
 MARKER = "# Colab setup, written by tools/colab_cell.py from _config.yml: rerun it, don't edit."
 
+# The cell as it appears in every chapter (its one long line is the notebooks' text: noqa).
 TEMPLATE = '''{marker}
 # On Colab, install what this notebook needs; anywhere else, do nothing.
 import sys
@@ -49,7 +50,7 @@ if "google.colab" in sys.modules:
     }}
     _missing = [req for module, req in _needs.items() if importlib.util.find_spec(module) is None]
     if _missing:
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *_missing], check=True)'''
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *_missing], check=True)'''  # noqa: E501
 
 
 def repository(root=ROOT):
