@@ -9,25 +9,28 @@ input. The techniques, each measured in the chapter "Making it fast":
 
 1. the four gates as one stacked weight matrix, one matrix product per step
    (:func:`stack_gate_weights`);
-2. the input projections of all time steps in one matrix product before the
-   loop (:func:`input_projections`);
-3. the weight gradients of all time steps in one matrix product after the
-   loop (:func:`sequence_weight_grads`);
-4. the output layer, softmax and its gradient, for all steps at once
-   (:func:`softmax_rows`);
-5. every buffer allocated once per call, and the element-wise work written in
-   place (``out=``): one ``np.exp`` pass gives all four gates
-   (:func:`gate_activations`), and the backward pass's local derivatives of
-   every step come from a few whole-sequence passes (:func:`local_derivatives`).
+2. the input projections of all time steps before the loop, in one call
+   (:func:`input_projections`);
+3. one ``np.exp`` pass for all four gates (:func:`gate_activations`) and one
+   for :math:`\tanh c` (:func:`tanh_from_exp`), everything written in place
+   (``out=``) into buffers made once per call;
+4. the output layer, softmax and its gradient for all steps at once
+   (:func:`softmax_columns`);
+5. the backward step's element-wise work in a few passes over contiguous
+   blocks (:func:`gates_backward`), and the weight gradients of all steps in
+   one matrix product each (:func:`sequence_weight_grads`);
+6. memory recycled between calls (:class:`lstm_src.recycle.BufferPool`), so
+   that a call does not pay the operating system for fresh pages.
 
-Inside, arrays are time-major with one example per row, so that each step
-reads and writes contiguous memory: the stacked pre-activations of step t are
-the rows :math:`Z^{\langle t\rangle} = A^{\langle t-1\rangle} W_a + X^{\langle t\rangle}
-W_x + \mathbf 1 b^\top`, (m, 4 n_a), where :math:`A^{\langle t-1\rangle} =
-a^{\langle t-1\rangle\top}` and :math:`X^{\langle t\rangle} = x^{\langle t\rangle\top}`:
-the transpose of the book's :math:`W_a^\top a + W_x^\top x + b`. The outputs
-``a``, ``y_hat`` and ``c`` are transposed views of these arrays, in the book's
-layout, and read-only because the caches share their memory.
+Inside, every step's arrays are in the book's orientation, one column per
+example, and each is one contiguous block: ``G[t]`` (4 n_a, m) holds the
+stacked gates :math:`[\Gamma_o; \Gamma_f; \Gamma_u; \tilde c]` of step t+1,
+``C[t]`` and ``TC[t]`` (n_a, m) hold :math:`c^{\langle t\rangle}` and
+:math:`\tanh c^{\langle t+1\rangle}`. Arrays that feed one product for the
+whole sequence are (rows, T_x, m), so that their columns, step after step,
+form one matrix (rows, T_x m). The outputs ``a``, ``y_hat`` and ``c`` are
+transposed views of these arrays, in the book's layout (n, m, T_x), and
+read-only because the caches share their memory.
 
 Precision: everything is computed, and returned, in the dtype of ``x``
 (float32 in, float32 out; integer input becomes float64, as in the
@@ -38,19 +41,23 @@ import numpy as np
 
 from .loss import softmax_cross_entropy_backward
 from .lstm import PARAM_NAMES, _check_params, init_params
+from .recycle import BufferPool
 from .validation import as_float_array, check_shape
 
 __all__ = [
     "ORDER",
+    "EXP_SCALE",
+    "POOL",
     "gate_activations",
+    "gates_backward",
     "init_params",
     "input_projections",
-    "local_derivatives",
     "lstm_backward",
     "lstm_forward",
     "sequence_weight_grads",
-    "softmax_rows",
+    "softmax_columns",
     "stack_gate_weights",
+    "tanh_from_exp",
 ]
 
 #: The order of the four blocks in the stacked weights: the three sigmoid
@@ -62,18 +69,22 @@ ORDER = ("o", "f", "u", "c")
 #: pass of :func:`gate_activations`: -z for a sigmoid gate, -2 z for the candidate.
 EXP_SCALE = (-1.0, -1.0, -1.0, -2.0)
 
+#: Where the forward and backward passes take their arrays from.
+POOL = BufferPool()
 
-def stack_gate_weights(params, dtype=np.float64):
-    r"""The four gates' weights side by side: one matrix for a, one for x, one bias row.
+
+def stack_gate_weights(params, dtype=np.float64, out=None):
+    r"""The four gates' weights as one matrix acting on the stacked column [a; x], and one bias.
 
     .. math::
-        W_a = [W_{oa}\ W_{fa}\ W_{ua}\ W_{ca}],\quad
-        W_x = [W_{ox}\ W_{fx}\ W_{ux}\ W_{cx}],\quad
-        b^\top = [b_o^\top\ b_f^\top\ b_u^\top\ b_c^\top]
+        W = \begin{bmatrix} W_{oa} & W_{fa} & W_{ua} & W_{ca}\\
+                            W_{ox} & W_{fx} & W_{ux} & W_{cx} \end{bmatrix},\qquad
+        b = [b_o;\ b_f;\ b_u;\ b_c]
 
-    so that one product :math:`W_a^\top a + W_x^\top x + b` stacks the four
-    pre-activations :math:`z_o, z_f, z_u, z_c` of eq.1, 3, 5, 7 into one vector
-    of size 4 n_a.
+    so that one product :math:`W^\top [a; x] + b = W_a^\top a + W_x^\top x + b`
+    (with :math:`W_a` the top n_a rows of W and :math:`W_x` the bottom n_x)
+    stacks the four pre-activations :math:`z_o, z_f, z_u, z_c` of eq.1, 3, 5, 7
+    into one column of size 4 n_a.
 
     Defined in: book/part4/making_it_fast.ipynb
 
@@ -81,51 +92,54 @@ def stack_gate_weights(params, dtype=np.float64):
     ----------
     params : dict, as from :func:`init_params`
     dtype : numpy dtype
+    out : tuple (W, b) of ndarrays, optional
+        Arrays of the shapes below to write into.
 
     Returns
     -------
-    W_a : ndarray (n_a, 4 n_a)
-    W_x : ndarray (n_x, 4 n_a)
-    b : ndarray (1, 4 n_a)
+    W : ndarray (n_a + n_x, 4 n_a)
+    b : ndarray (4 n_a, 1)
     """
-    W_a = np.concatenate([params[f"W_{g}a"] for g in ORDER], axis=1).astype(dtype, copy=False)
-    W_x = np.concatenate([params[f"W_{g}x"] for g in ORDER], axis=1).astype(dtype, copy=False)
-    b = np.concatenate([params[f"b_{g}"] for g in ORDER], axis=0).T.astype(dtype)
-    return W_a, W_x, b
+    n_a, n_x = params["W_oa"].shape[0], params["W_ox"].shape[0]
+    W, b = out if out is not None else (np.empty((n_a + n_x, 4 * n_a), dtype),
+                                        np.empty((4 * n_a, 1), dtype))
+    np.concatenate([params[f"W_{g}a"] for g in ORDER], axis=1, out=W[:n_a])
+    np.concatenate([params[f"W_{g}x"] for g in ORDER], axis=1, out=W[n_a:])
+    np.concatenate([params[f"b_{g}"] for g in ORDER], axis=0, out=b)
+    return W, b
 
 
-def input_projections(X, W_x, b):
-    r"""The input's share of every step's pre-activations, all steps in one product.
+def input_projections(X, W_x_T, b, out):
+    r"""The input's share of every step's pre-activations, for all steps before the loop.
 
     The term :math:`W_x^\top x^{\langle t\rangle} + b` of eq.1, 3, 5, 7 does not
-    depend on the recurrence, so for all T_x steps at once (rows are examples,
-    time-major: row block t is :math:`x^{\langle t\rangle\top}`):
+    depend on the recurrence, so it is computed for every step in one call
+    (numpy's ``matmul`` of a stack of matrices, whose loop over the steps runs
+    in C):
 
-    .. math:: Z_x = X W_x + \mathbf 1\, b^\top,\qquad X \in \mathbb R^{T_x m\times n_x}
+    .. math:: Z_x^{\langle t\rangle} = W_x^\top x^{\langle t\rangle} + b,\qquad t = 1, \dots, T_x
 
     Defined in: book/part4/making_it_fast.ipynb
 
     Parameters
     ----------
-    X : ndarray (T_x, m, n_x)
-    W_x : ndarray (n_x, 4 n_a)
-    b : ndarray (1, 4 n_a)
-
-    Returns
-    -------
-    Z_x : ndarray (T_x, m, 4 n_a)
+    X : ndarray (n_x, T_x, m)
+        ``X[:, t]`` is :math:`x^{\langle t+1\rangle}`.
+    W_x_T : ndarray (4 n_a, n_x)
+        :math:`W_x^\top`.
+    b : ndarray (4 n_a, 1)
+    out : ndarray (T_x, 4 n_a, m)
+        Overwritten with :math:`Z_x`, step by step: ``out[t]`` is step t+1's.
     """
-    T_x, m, n_x = X.shape
-    Z_x = np.matmul(X.reshape(T_x * m, n_x), W_x)
-    Z_x += b
-    return Z_x.reshape(T_x, m, W_x.shape[1])
+    np.matmul(W_x_T, X.transpose(1, 0, 2), out=out)
+    out += b
 
 
 def gate_activations(z):
     r"""All four gates of one step from one ``np.exp`` pass, in place.
 
     ``z`` holds the stacked pre-activations scaled by :data:`EXP_SCALE`,
-    :math:`[-z_o, -z_f, -z_u, -2 z_c]`. Then
+    :math:`[-z_o; -z_f; -z_u; -2 z_c]`. Then
 
     .. math::
         \sigma(z) = \frac{1}{1 + e^{-z}},\qquad
@@ -140,34 +154,58 @@ def gate_activations(z):
 
     Parameters
     ----------
-    z : ndarray (m, 4 n_a)
-        Overwritten with :math:`[\Gamma_o, \Gamma_f, \Gamma_u, \tilde c]`.
+    z : ndarray (4 n_a, m)
+        Overwritten with :math:`[\Gamma_o; \Gamma_f; \Gamma_u; \tilde c]`.
     """
     np.exp(z, out=z)
     z += 1.0
     np.divide(1.0, z, out=z)
-    c_tilde = z[:, 3 * (z.shape[1] // 4) :]
+    c_tilde = z[3 * (z.shape[0] // 4) :]
     c_tilde *= 2.0
     c_tilde -= 1.0
 
 
-def softmax_rows(Z):
-    r"""Softmax of every row of Z in place: the output layer of all steps at once (eq.12).
+def tanh_from_exp(c, out):
+    r"""tanh of the cell state through one ``np.exp`` pass (numpy's ``exp`` beats its ``tanh``).
 
-    .. math:: \hat Y_{r,k} = e^{Z_{r,k} - M_r} \Big/ \textstyle\sum_i e^{Z_{r,i} - M_r},
-        \qquad M_r = \max_j Z_{r,j}
+    .. math:: \tanh c = \frac{2}{1 + e^{-2c}} - 1
+
+    Where :math:`e^{-2c}` overflows (c very negative) the result is
+    :math:`2/\infty - 1 = -1`, the exact limit; the caller silences that overflow.
 
     Defined in: book/part4/making_it_fast.ipynb
 
     Parameters
     ----------
-    Z : ndarray (T_x m, n_y)
-        Logits :math:`A W_{ya} + \mathbf 1 b_y^\top`; overwritten with :math:`\hat Y`.
+    c : ndarray (n_a, m)
+    out : ndarray (n_a, m)
+        Overwritten with :math:`\tanh c`; must not be ``c``.
     """
-    with np.errstate(over="ignore"):  # only when a row spans more than the float range
-        Z -= Z.max(axis=1, keepdims=True)
+    np.multiply(c, -2.0, out=out)
+    np.exp(out, out=out)
+    out += 1.0
+    np.divide(2.0, out, out=out)
+    out -= 1.0
+
+
+def softmax_columns(Z):
+    r"""Softmax of every column of Z in place: the output layer of all steps at once (eq.12).
+
+    .. math:: \hat Y_{k,j} = e^{Z_{k,j} - M_j} \Big/ \textstyle\sum_i e^{Z_{i,j} - M_j},
+        \qquad M_j = \max_i Z_{i,j}
+
+    Defined in: book/part4/making_it_fast.ipynb
+
+    Parameters
+    ----------
+    Z : ndarray (n_y, N)
+        Logits :math:`W_{ya}^\top A + b_y`, one column per example and step;
+        overwritten with :math:`\hat Y`.
+    """
+    with np.errstate(over="ignore"):  # only when a column spans more than the float range
+        Z -= Z.max(axis=0)
     np.exp(Z, out=Z)
-    Z /= Z.sum(axis=1, keepdims=True)
+    Z /= Z.sum(axis=0)
 
 
 def _checked_inputs(x, a0, params, c0):
@@ -191,9 +229,9 @@ def lstm_forward(x, a0, params, c0=None):
     r"""Run the LSTM over a whole sequence, from the states a0 and c0 (zeros by default).
 
     The same function as :func:`lstm_src.lstm.lstm_forward` (eq.1–eq.12 at
-    t = 1, ..., T_x), computed with stacked gates, whole-sequence products and
-    buffers allocated once; one step is one matrix product and eleven in-place
-    element-wise passes.
+    t = 1, ..., T_x), computed with stacked gates, the input projections of all
+    steps before the loop, recycled buffers and in-place element-wise work: one
+    step is one matrix product and fourteen element-wise passes.
 
     Defined in: book/part4/making_it_fast.ipynb
 
@@ -220,42 +258,44 @@ def lstm_forward(x, a0, params, c0=None):
         parameter, before any arithmetic.
     """
     x, a0, p, c0 = _checked_inputs(x, a0, params, c0)
-    (_, m, T_x), n, dt = x.shape, a0.shape[0], x.dtype
-    W_a, W_x, b = stack_gate_weights(p, dt)
-    scale = np.repeat(np.asarray(EXP_SCALE, dt), n)
-    W_ya, b_y = p["W_ya"].astype(dt, copy=False), p["b_y"].T.astype(dt)
+    (n_x, m, T_x), n, dt = x.shape, a0.shape[0], x.dtype
+    W_ya, b_y = p["W_ya"].astype(dt, copy=False), p["b_y"].astype(dt, copy=False)
+    n_y, K = W_ya.shape[1], n + n_x
 
-    X = np.ascontiguousarray(x.transpose(2, 1, 0))  # (T_x, m, n_x): X[t] = x<t+1>^T
-    G = input_projections(X, W_x * scale, b * scale)  # becomes the gates, step by step
-    W_a_scaled = W_a * scale
-    H = np.empty((T_x + 1, m, n), dt)  # H[t] = a<t>^T, H[0] = a0^T
-    C = np.empty((T_x + 1, m, n), dt)  # C[t] = c<t>^T
-    TC = np.empty((T_x, m, n), dt)  # TC[t] = tanh(c<t+1>)^T
-    H[0] = a0.T
-    C[0] = 0.0 if c0 is None else c0.T
-    tmp = np.empty((m, 4 * n), dt)
-    u_c_tilde = tmp[:, :n]
+    W, b, W_T_scaled, S, G, C, TC, Y = POOL.arrays(
+        [(K, 4 * n), (4 * n, 1), (4 * n, K), (K, T_x + 1, m), (T_x, 4 * n, m), (T_x + 1, n, m),
+         (T_x, n, m), (n_y, T_x, m)], dt)
+    stack_gate_weights(p, out=(W, b))
+    scale = np.repeat(np.asarray(EXP_SCALE, dt), n)[:, None]  # for the one exp pass
+    np.multiply(W.T, scale, out=W_T_scaled)
+    H, X = S[:n], S[n:, :T_x]  # S[:, t] = [a<t>; x<t+1>]: H[:, t] = a<t>, X[:, t] = x<t+1>
+    np.copyto(X, x.transpose(0, 2, 1))
+    input_projections(X, W_T_scaled[:, n:], b * scale, out=G)
+    H[:, 0] = a0
+    C[0] = 0.0 if c0 is None else c0  # C[t] = c<t>
+    tmp = np.empty((4 * n, m), dt)
+    u_c_tilde = tmp[:n]
     with np.errstate(over="ignore"):  # exp(-z) = inf exactly where a gate is 0
         for t in range(T_x):
             g = G[t]
-            np.matmul(H[t], W_a_scaled, out=tmp)
+            np.matmul(W_T_scaled[:, :n], H[:, t], out=tmp)
             g += tmp  # the stacked pre-activations, scaled
             gate_activations(g)  # eq.2, 4, 6, 8
-            o, f, u, c_tilde = g[:, :n], g[:, n : 2 * n], g[:, 2 * n : 3 * n], g[:, 3 * n :]
+            o, f, u, c_tilde = g[:n], g[n : 2 * n], g[2 * n : 3 * n], g[3 * n :]
             np.multiply(f, C[t], out=C[t + 1])  # eq.9
             np.multiply(u, c_tilde, out=u_c_tilde)
             C[t + 1] += u_c_tilde
-            np.tanh(C[t + 1], out=TC[t])  # eq.10
-            np.multiply(o, TC[t], out=H[t + 1])
+            tanh_from_exp(C[t + 1], out=TC[t])  # eq.10
+            np.multiply(o, TC[t], out=H[:, t + 1])
 
-    Y_hat = np.matmul(H[1:].reshape(T_x * m, n), W_ya)  # eq.11, all steps
-    Y_hat += b_y
-    softmax_rows(Y_hat)  # eq.12
-    caches = {"fast": True, "X": X, "H": H, "C": C, "G": G, "TC": TC, "Y_hat": Y_hat,
-              "W_a": W_a, "W_x": W_x, "W_ya": W_ya}
-    a = _read_only(H[1:].transpose(2, 1, 0))
-    c = _read_only(C[1:].transpose(2, 1, 0))
-    y_hat = _read_only(Y_hat.reshape(T_x, m, -1).transpose(2, 1, 0))
+    A = H[:, 1:].reshape(n, T_x * m)  # a<1> ... a<T_x> side by side
+    np.matmul(W_ya.T, A, out=Y.reshape(n_y, T_x * m))  # eq.11, all steps
+    Y += b_y[:, :, None]
+    softmax_columns(Y.reshape(n_y, T_x * m))  # eq.12
+    caches = {"fast": True, "W": W, "S": S, "G": G, "C": C, "TC": TC, "Y": Y, "W_ya": W_ya}
+    a = _read_only(H[:, 1:].transpose(0, 2, 1))
+    c = _read_only(C[1:].transpose(1, 2, 0))
+    y_hat = _read_only(Y.transpose(0, 2, 1))
     return a, y_hat, c, caches
 
 
@@ -265,107 +305,108 @@ def _checked_labels(caches, y):
         ref = isinstance(caches, dict) and "steps" in caches
         what = "lstm_src.lstm's caches" if ref else type(caches).__name__
         raise ValueError(f"caches must be the dict returned by lstm_forward; got {what}")
-    T_x, m = caches["TC"].shape[:2]
-    n_y = caches["W_ya"].shape[1]
+    n_y, T_x, m = caches["Y"].shape
     y = check_shape("y", as_float_array("y", y), (n_y, m, T_x), ("n_y", "m", "T_x"))
     ok = np.isclose(np.sum(y, axis=0), 1.0)
     if not ok.all():  # the reference meets the last bad step first: let it say what is wrong
         t = np.nonzero(~ok.all(axis=0))[0][-1]
-        softmax_cross_entropy_backward(caches["Y_hat"].reshape(T_x, m, n_y)[t].T, y[:, :, t])
+        softmax_cross_entropy_backward(caches["Y"][:, t], y[:, :, t])
     return y
 
 
-def local_derivatives(G, C_prev, TC):
-    r"""Every step's element-wise factors of the backward pass, in whole-sequence passes.
+def gates_backward(da, dc, gates, tanh_c, c_prev, dz, work):
+    r"""Back through one step's element-wise work: the four gates' δz, and δc one step back.
 
-    With :math:`\delta c` the total gradient at :math:`c^{\langle t\rangle}` and
-    :math:`\delta a` at :math:`a^{\langle t\rangle}`, the reference's backward
-    steps (eq.9, eq.10 and the gates' derivatives) are products of these with
-    factors known after the forward pass:
-
-    .. math::
-        \delta z_o = \delta a\circ K_o,\quad
-        \delta z_f = \delta c\circ K_f,\quad
-        \delta z_u = \delta c\circ K_u,\quad
-        \delta z_c = \delta c\circ K_c,\quad
-        \delta c \mathrel{+}= \delta a\circ D
+    With :math:`\delta a` and :math:`\delta c` the total gradients at
+    :math:`a^{\langle t\rangle}` and :math:`c^{\langle t\rangle}` (the latter
+    before this step's share through eq.10 is added), eq.10, eq.9 and the
+    gates' derivatives give
 
     .. math::
-        K_o = \tanh c\circ\Gamma_o(1-\Gamma_o),\
-        K_f = c^{\langle t-1\rangle}\circ\Gamma_f(1-\Gamma_f),\
-        K_u = \tilde c\circ\Gamma_u(1-\Gamma_u),\
-        K_c = \Gamma_u\circ(1-\tilde c^2),\
-        D = \Gamma_o\circ(1-\tanh^2 c)
+        \delta c \mathrel{+}= \delta a\circ\Gamma_o\circ(1-\tanh^2 c),\qquad
+        \delta z_o = \delta a\circ\tanh c\circ\Gamma_o(1-\Gamma_o),
+
+    .. math::
+        \delta z_f = \delta c\circ c^{\langle t-1\rangle}\circ\Gamma_f(1-\Gamma_f),\quad
+        \delta z_u = \delta c\circ\tilde c\circ\Gamma_u(1-\Gamma_u),\quad
+        \delta z_c = \delta c\circ\Gamma_u\circ(1-\tilde c^2)
+
+    and then :math:`\delta c \leftarrow \delta c\circ\Gamma_f`, the gradient at
+    :math:`c^{\langle t-1\rangle}` (eq.9).
 
     Defined in: book/part4/making_it_fast.ipynb
 
     Parameters
     ----------
-    G : ndarray (T_x, m, 4 n_a)
-        The gates :math:`[\Gamma_o, \Gamma_f, \Gamma_u, \tilde c]` of every step.
-    C_prev : ndarray (T_x, m, n_a)
-        :math:`c^{\langle t-1\rangle}` of every step.
-    TC : ndarray (T_x, m, n_a)
-        :math:`\tanh c^{\langle t\rangle}` of every step.
-
-    Returns
-    -------
-    K : ndarray (T_x, m, 4 n_a)
-        :math:`[K_o, K_f, K_u, K_c]`, a new array.
-    D : ndarray (T_x, m, n_a)
+    da : ndarray (n_a, m)
+    dc : ndarray (n_a, m)
+        Updated in place: on return, :math:`\delta c^{\langle t-1\rangle}`.
+    gates : ndarray (4 n_a, m)
+        :math:`[\Gamma_o; \Gamma_f; \Gamma_u; \tilde c]` of this step.
+    tanh_c, c_prev : ndarray (n_a, m)
+    dz : ndarray (4 n_a, m)
+        Overwritten with :math:`[\delta z_o; \delta z_f; \delta z_u; \delta z_c]`.
+    work : ndarray (n_a, m)
+        Scratch space.
     """
-    n = TC.shape[2]
-    sig, c_tilde, gamma_u = G[:, :, : 3 * n], G[:, :, 3 * n :], G[:, :, 2 * n : 3 * n]
-    K = np.empty_like(G)
-    K_sig, K_c = K[:, :, : 3 * n], K[:, :, 3 * n :]
-    np.subtract(1.0, sig, out=K_sig)
-    K_sig *= sig  # Gamma (1 - Gamma), three gates at once
-    K[:, :, :n] *= TC
-    K[:, :, n : 2 * n] *= C_prev
-    K[:, :, 2 * n : 3 * n] *= c_tilde
-    np.multiply(c_tilde, c_tilde, out=K_c)
-    np.subtract(1.0, K_c, out=K_c)
-    K_c *= gamma_u
-    D = np.multiply(TC, TC)
-    np.subtract(1.0, D, out=D)
-    D *= G[:, :, :n]
-    return K, D
+    n = da.shape[0]
+    o, f, u, c_tilde = gates[:n], gates[n : 2 * n], gates[2 * n : 3 * n], gates[3 * n :]
+    np.multiply(tanh_c, tanh_c, out=work)
+    np.subtract(1.0, work, out=work)
+    work *= o
+    work *= da
+    dc += work  # eq.10 adds its share
+    sig = dz[: 3 * n]
+    np.subtract(1.0, gates[: 3 * n], out=sig)
+    sig *= gates[: 3 * n]  # Gamma (1 - Gamma), three gates at once
+    dz[:n] *= tanh_c
+    dz[:n] *= da
+    dz[n : 2 * n] *= c_prev
+    dz[2 * n : 3 * n] *= c_tilde
+    dz_c = dz[3 * n :]
+    np.multiply(c_tilde, c_tilde, out=dz_c)
+    np.subtract(1.0, dz_c, out=dz_c)
+    dz_c *= u
+    dz_fuc = dz[n:].reshape(3, n, -1)
+    dz_fuc *= dc  # f, u and c all start from dc
+    dc *= f  # eq.9: the gradient at c<t-1>
 
 
-def sequence_weight_grads(A_prev, X, dZ):
-    r"""The weight gradients of all time steps in one matrix product each.
+def sequence_weight_grads(S, dZ):
+    r"""The weight gradients of all time steps in one matrix product.
 
     The reference adds :math:`\nabla_{W_a}J = \sum_t a^{\langle t-1\rangle}\,\delta
-    z^{\langle t\rangle\top}` one step at a time; stacking the steps as rows,
+    z^{\langle t\rangle\top}` and :math:`\nabla_{W_x}J = \sum_t x^{\langle t\rangle}\,
+    \delta z^{\langle t\rangle\top}` one step at a time. For the stacked
+    :math:`W` of :func:`stack_gate_weights` the two are one sum,
+    :math:`\nabla_W J = \sum_t s^{\langle t\rangle}\delta z^{\langle t\rangle\top}`
+    with :math:`s^{\langle t\rangle} = [a^{\langle t-1\rangle}; x^{\langle t\rangle}]`.
+    With the steps' columns side by side, :math:`S` (n_a + n_x, T_x m) and
+    :math:`\delta Z` (4 n_a, T_x m),
 
     .. math::
-        \nabla_{W_a}J = A_\text{prev}^\top\,\delta Z,\qquad
-        \nabla_{W_x}J = X^\top\,\delta Z,\qquad
-        \nabla_b J = \delta Z^\top\mathbf 1
+        \nabla_W J = S\,\delta Z^\top,\qquad \nabla_b J = \delta Z\,\mathbf 1
 
-    with :math:`A_\text{prev}` (T_x m, n_a), :math:`X` (T_x m, n_x) and
-    :math:`\delta Z` (T_x m, 4 n_a): a sum over t and over the batch is one
-    inner dimension of length T_x m.
+    a sum over t and over the batch is one inner dimension of length T_x m.
 
     Defined in: book/part4/making_it_fast.ipynb
 
     Parameters
     ----------
-    A_prev : ndarray (T_x, m, n_a)
-    X : ndarray (T_x, m, n_x)
-    dZ : ndarray (T_x, m, 4 n_a)
+    S : ndarray (n_a + n_x, T_x, m)
+        ``S[:, t]`` is :math:`[a^{\langle t\rangle}; x^{\langle t+1\rangle}]`.
+    dZ : ndarray (4 n_a, T_x, m)
+        ``dZ[:, t]`` is :math:`\delta z^{\langle t+1\rangle}`.
 
     Returns
     -------
-    dW_a : ndarray (n_a, 4 n_a)
-    dW_x : ndarray (n_x, 4 n_a)
-    db : ndarray (4 n_a,)
+    dW : ndarray (n_a + n_x, 4 n_a)
+        :math:`[\nabla_{W_a}J; \nabla_{W_x}J]`.
+    db : ndarray (4 n_a, 1)
     """
-    rows = dZ.shape[0] * dZ.shape[1]
-    dZ = dZ.reshape(rows, -1)
-    dW_a = A_prev.reshape(rows, -1).T @ dZ
-    dW_x = X.reshape(rows, -1).T @ dZ
-    return dW_a, dW_x, dZ.sum(axis=0)
+    cols = dZ.shape[1] * dZ.shape[2]
+    dZ = dZ.reshape(-1, cols)
+    return S.reshape(-1, cols) @ dZ.T, dZ.sum(axis=1, keepdims=True)
 
 
 def lstm_backward(y, caches):
@@ -373,8 +414,8 @@ def lstm_backward(y, caches):
 
     The output layer's gradient for all steps at once, then one pass from
     t = T_x down to 1 that carries :math:`\delta a` and :math:`\delta c` (one
-    matrix product and six element-wise passes a step), then the weight
-    gradients of all steps in one product (:func:`sequence_weight_grads`).
+    matrix product and :func:`gates_backward` a step), then the weight
+    gradients of all steps in one product each (:func:`sequence_weight_grads`).
 
     Defined in: book/part4/making_it_fast.ipynb
 
@@ -383,7 +424,7 @@ def lstm_backward(y, caches):
     y : ndarray (n_y, m, T_x)
         Labels whose every column sums to 1 (one-hot).
     caches : dict
-        What :func:`lstm_forward` returned last.
+        What :func:`lstm_forward` returned.
 
     Returns
     -------
@@ -393,42 +434,37 @@ def lstm_backward(y, caches):
     """
     y = _checked_labels(caches, y)
     k = caches
-    X, H, C, G, TC, Y_hat = k["X"], k["H"], k["C"], k["G"], k["TC"], k["Y_hat"]
-    (T_x, m, n), dt = TC.shape, TC.dtype
+    W, S, G, C, TC, Y = k["W"], k["S"], k["G"], k["C"], k["TC"], k["Y"]
+    (T_x, n, m), n_y, dt = TC.shape, Y.shape[0], TC.dtype
 
+    dY, dA, dZ, dZ_cols = POOL.arrays(
+        [(n_y, T_x, m), (n, T_x, m), (T_x, 4 * n, m), (4 * n, T_x, m)], dt)
     # the output layer, all steps at once: dZ_y = (Y_hat - Y) / m
-    dZ_y = np.empty_like(Y_hat)
-    np.subtract(Y_hat.reshape(T_x, m, -1), y.transpose(2, 1, 0), out=dZ_y.reshape(T_x, m, -1))
-    dZ_y /= m
-    dW_ya = H[1:].reshape(T_x * m, n).T @ dZ_y
-    db_y = dZ_y.sum(axis=0)[:, None]
-    dA = np.matmul(dZ_y, k["W_ya"].T).reshape(T_x, m, n)  # the share of y_hat<t> in dJ/da<t>
+    np.subtract(Y, y.transpose(0, 2, 1), out=dY)
+    dY /= m
+    dY_cols, A = dY.reshape(n_y, T_x * m), S[:n, 1:].reshape(n, T_x * m)
+    dW_ya = A @ dY_cols.T
+    db_y = dY_cols.sum(axis=1, keepdims=True)
+    np.matmul(k["W_ya"], dY_cols, out=dA.reshape(n, T_x * m))  # y_hat<t>'s share of dJ/da<t>
 
-    dZ, D = local_derivatives(G, C[:-1], TC)  # dZ[t] is overwritten with delta z<t>
-    W_a_T = k["W_a"].T
-    da_next = np.zeros((m, n), dt)
-    dc = np.zeros((m, n), dt)
-    tmp = np.empty((m, n), dt)
+    da, dc, work = np.empty((n, m), dt), np.zeros((n, m), dt), np.empty((n, m), dt)
+    da_next = np.zeros((n, m), dt)
+    W_a = W[:n]
     for t in reversed(range(T_x)):
-        da = dA[t]
-        da += da_next  # total dJ/da<t>
-        np.multiply(da, D[t], out=tmp)
-        dc += tmp  # total dJ/dc<t>
-        dz_o, dz_fuc = dZ[t, :, :n], dZ[t, :, n:].reshape(m, 3, n)
-        dz_o *= da
-        dz_fuc *= dc[:, None, :]
-        dc *= G[t, :, n : 2 * n]  # dJ/dc<t-1> through eq.9: dc o Gamma_f
-        np.matmul(dZ[t], W_a_T, out=da_next)  # dJ/da<t-1>: W_a delta z, all four gates
+        np.add(dA[:, t], da_next, out=da)  # total dJ/da<t>
+        gates_backward(da, dc, G[t], TC[t], C[t], dZ[t], work)
+        np.matmul(W_a, dZ[t], out=da_next)  # dJ/da<t-1>: W_a delta z, all four gates
 
-    dW_a, dW_x, db = sequence_weight_grads(H[:-1], X, dZ)
-    dX = np.matmul(dZ.reshape(T_x * m, 4 * n), k["W_x"].T)
+    np.copyto(dZ_cols, dZ.transpose(1, 0, 2))  # the steps' delta z side by side
+    dW, db = sequence_weight_grads(S[:, :T_x], dZ_cols)
+    dX = np.matmul(W[n:], dZ_cols.reshape(4 * n, T_x * m))  # W_x delta z, all steps
     grads = {}
     for i, g in enumerate(ORDER):
         block = slice(i * n, (i + 1) * n)
-        grads[f"dW_{g}a"] = np.ascontiguousarray(dW_a[:, block])
-        grads[f"dW_{g}x"] = np.ascontiguousarray(dW_x[:, block])
-        grads[f"db_{g}"] = db[block, None].copy()
+        grads[f"dW_{g}a"] = np.ascontiguousarray(dW[:n, block])
+        grads[f"dW_{g}x"] = np.ascontiguousarray(dW[n:, block])
+        grads[f"db_{g}"] = db[block].copy()
     grads["dW_ya"], grads["db_y"] = dW_ya, db_y
-    grads["dx"] = dX.reshape(T_x, m, -1).transpose(2, 1, 0)
-    grads["da0"] = da_next.T
+    grads["dx"] = dX.reshape(-1, T_x, m).transpose(0, 2, 1)
+    grads["da0"] = da_next
     return {name: grads[name] for name in ["d" + p for p in PARAM_NAMES] + ["dx", "da0"]}
