@@ -1,4 +1,4 @@
-r"""The LSTM of :mod:`lstm_src.lstm`, fast: the same contract and numbers, a fraction of the time.
+r"""The LSTM of :mod:`lstm_src.lstm`, made fast: same contract, same numbers.
 
 Code written for :mod:`lstm_src.lstm` runs with this module unchanged:
 :func:`init_params` is the reference's, :func:`lstm_forward` returns
@@ -66,7 +66,8 @@ __all__ = [
 ORDER = ("o", "f", "u", "c")
 
 #: Each block's pre-activation is multiplied by this before the one np.exp
-#: pass of :func:`gate_activations`: -z for a sigmoid gate, -2 z for the candidate.
+#: pass of :func:`gate_activations`: -z for a sigmoid gate, -2 z for the
+#: candidate.
 EXP_SCALE = (-1.0, -1.0, -1.0, -2.0)
 
 #: Where the forward and backward passes take their arrays from.
@@ -74,11 +75,12 @@ POOL = BufferPool()
 
 
 def stack_gate_weights(params, dtype=np.float64, out=None):
-    r"""The four gates' weights as one matrix acting on the stacked column [a; x], and one bias.
+    r"""The four gates' weights as one matrix acting on [a; x], and one bias.
 
     .. math::
         W = \begin{bmatrix} W_{oa} & W_{fa} & W_{ua} & W_{ca}\\
-                            W_{ox} & W_{fx} & W_{ux} & W_{cx} \end{bmatrix},\qquad
+                            W_{ox} & W_{fx} & W_{ux} & W_{cx}
+            \end{bmatrix},\qquad
         b = [b_o;\ b_f;\ b_u;\ b_c]
 
     so that one product :math:`W^\top [a; x] + b = W_a^\top a + W_x^\top x + b`
@@ -110,14 +112,16 @@ def stack_gate_weights(params, dtype=np.float64, out=None):
 
 
 def input_projections(X, W_x_T, b, out):
-    r"""The input's share of every step's pre-activations, for all steps before the loop.
+    r"""The input's share of every step's pre-activations, before the loop.
 
-    The term :math:`W_x^\top x^{\langle t\rangle} + b` of eq.1, 3, 5, 7 does not
-    depend on the recurrence, so it is computed for every step in one call
-    (numpy's ``matmul`` of a stack of matrices, whose loop over the steps runs
-    in C):
+    The term :math:`W_x^\top x^{\langle t\rangle} + b` of eq.1, 3, 5, 7
+    does not depend on the recurrence, so it is computed for every step in
+    one call (numpy's ``matmul`` of a stack of matrices, whose loop over the
+    steps runs in C):
 
-    .. math:: Z_x^{\langle t\rangle} = W_x^\top x^{\langle t\rangle} + b,\qquad t = 1, \dots, T_x
+    .. math::
+        Z_x^{\langle t\rangle} = W_x^\top x^{\langle t\rangle} + b,
+        \qquad t = 1, \dots, T_x
 
     Defined in: book/part4/making_it_fast.ipynb
 
@@ -166,12 +170,13 @@ def gate_activations(z):
 
 
 def tanh_from_exp(c, out):
-    r"""tanh of the cell state through one ``np.exp`` pass (numpy's ``exp`` beats its ``tanh``).
+    r"""tanh of the cell state from one ``np.exp`` pass (quicker than np.tanh).
 
     .. math:: \tanh c = \frac{2}{1 + e^{-2c}} - 1
 
     Where :math:`e^{-2c}` overflows (c very negative) the result is
-    :math:`2/\infty - 1 = -1`, the exact limit; the caller silences that overflow.
+    :math:`2/\infty - 1 = -1`, the exact limit; the caller silences that
+    overflow.
 
     Defined in: book/part4/making_it_fast.ipynb
 
@@ -189,9 +194,11 @@ def tanh_from_exp(c, out):
 
 
 def softmax_columns(Z):
-    r"""Softmax of every column of Z in place: the output layer of all steps at once (eq.12).
+    r"""Softmax of every column of Z in place: eq.12 for all steps at once.
 
-    .. math:: \hat Y_{k,j} = e^{Z_{k,j} - M_j} \Big/ \textstyle\sum_i e^{Z_{i,j} - M_j},
+    .. math::
+        \hat Y_{k,j} = e^{Z_{k,j} - M_j}
+                      \Big/ \textstyle\sum_i e^{Z_{i,j} - M_j},
         \qquad M_j = \max_i Z_{i,j}
 
     Defined in: book/part4/making_it_fast.ipynb
@@ -202,7 +209,8 @@ def softmax_columns(Z):
         Logits :math:`W_{ya}^\top A + b_y`, one column per example and step;
         overwritten with :math:`\hat Y`.
     """
-    with np.errstate(over="ignore"):  # only when a column spans more than the float range
+    # an overflow only when a column spans more than the float range:
+    with np.errstate(over="ignore"):
         Z -= Z.max(axis=0)
     np.exp(Z, out=Z)
     Z /= Z.sum(axis=0)
@@ -210,13 +218,15 @@ def softmax_columns(Z):
 
 def _checked_inputs(x, a0, params, c0):
     """The reference's checks, in its order."""
-    x = check_shape("x", as_float_array("x", x), (None, None, None), ("n_x", "m", "T_x"))
+    x = check_shape("x", as_float_array("x", x), (None, None, None),
+                    ("n_x", "m", "T_x"))
     n_x, m = x.shape[:2]
     a0 = check_shape("a0", as_float_array("a0", a0), (None, m), ("n_a", "m"))
     n_a = a0.shape[0]
     p = _check_params(params, n_x, n_a)
     if c0 is not None:
-        c0 = check_shape("c0", as_float_array("c0", c0), (n_a, m), ("n_a", "m"))
+        c0 = check_shape("c0", as_float_array("c0", c0), (n_a, m),
+                         ("n_a", "m"))
     return x, a0, p, c0
 
 
@@ -226,7 +236,7 @@ def _read_only(arr):
 
 
 def lstm_forward(x, a0, params, c0=None):
-    r"""Run the LSTM over a whole sequence, from the states a0 and c0 (zeros by default).
+    r"""Run the LSTM over a whole sequence, from a0 and c0 (zeros by default).
 
     The same function as :func:`lstm_src.lstm.lstm_forward` (eq.1–eq.12 at
     t = 1, ..., T_x), computed with stacked gates, the input projections of all
@@ -259,16 +269,18 @@ def lstm_forward(x, a0, params, c0=None):
     """
     x, a0, p, c0 = _checked_inputs(x, a0, params, c0)
     (n_x, m, T_x), n, dt = x.shape, a0.shape[0], x.dtype
-    W_ya, b_y = p["W_ya"].astype(dt, copy=False), p["b_y"].astype(dt, copy=False)
+    W_ya = p["W_ya"].astype(dt, copy=False)
+    b_y = p["b_y"].astype(dt, copy=False)
     n_y, K = W_ya.shape[1], n + n_x
 
     W, b, W_T_scaled, S, G, C, TC, Y = POOL.arrays(
-        [(K, 4 * n), (4 * n, 1), (4 * n, K), (K, T_x + 1, m), (T_x, 4 * n, m), (T_x + 1, n, m),
-         (T_x, n, m), (n_y, T_x, m)], dt)
+        [(K, 4 * n), (4 * n, 1), (4 * n, K), (K, T_x + 1, m), (T_x, 4 * n, m),
+         (T_x + 1, n, m), (T_x, n, m), (n_y, T_x, m)], dt)
     stack_gate_weights(p, out=(W, b))
-    scale = np.repeat(np.asarray(EXP_SCALE, dt), n)[:, None]  # for the one exp pass
+    scale = np.repeat(np.asarray(EXP_SCALE, dt), n)[:, None]  # for exp
     np.multiply(W.T, scale, out=W_T_scaled)
-    H, X = S[:n], S[n:, :T_x]  # S[:, t] = [a<t>; x<t+1>]: H[:, t] = a<t>, X[:, t] = x<t+1>
+    # S[:, t] = [a<t>; x<t+1>]: H[:, t] = a<t>, X[:, t] = x<t+1>
+    H, X = S[:n], S[n:, :T_x]
     np.copyto(X, x.transpose(0, 2, 1))
     input_projections(X, W_T_scaled[:, n:], b * scale, out=G)
     H[:, 0] = a0
@@ -281,7 +293,8 @@ def lstm_forward(x, a0, params, c0=None):
             np.matmul(W_T_scaled[:, :n], H[:, t], out=tmp)
             g += tmp  # the stacked pre-activations, scaled
             gate_activations(g)  # eq.2, 4, 6, 8
-            o, f, u, c_tilde = g[:n], g[n : 2 * n], g[2 * n : 3 * n], g[3 * n :]
+            o, f, u = g[:n], g[n : 2 * n], g[2 * n : 3 * n]
+            c_tilde = g[3 * n :]
             np.multiply(f, C[t], out=C[t + 1])  # eq.9
             np.multiply(u, c_tilde, out=u_c_tilde)
             C[t + 1] += u_c_tilde
@@ -292,7 +305,8 @@ def lstm_forward(x, a0, params, c0=None):
     np.matmul(W_ya.T, A, out=Y.reshape(n_y, T_x * m))  # eq.11, all steps
     Y += b_y[:, :, None]
     softmax_columns(Y.reshape(n_y, T_x * m))  # eq.12
-    caches = {"fast": True, "W": W, "S": S, "G": G, "C": C, "TC": TC, "Y": Y, "W_ya": W_ya}
+    caches = {"fast": True, "W": W, "S": S, "G": G, "C": C, "TC": TC, "Y": Y,
+              "W_ya": W_ya}
     a = _read_only(H[:, 1:].transpose(0, 2, 1))
     c = _read_only(C[1:].transpose(1, 2, 0))
     y_hat = _read_only(Y.transpose(0, 2, 1))
@@ -300,22 +314,25 @@ def lstm_forward(x, a0, params, c0=None):
 
 
 def _checked_labels(caches, y):
-    """The reference's checks of caches and labels (same messages, same order)."""
+    """The reference's checks of caches and labels, its messages, its order."""
     if not isinstance(caches, dict) or "fast" not in caches:
         ref = isinstance(caches, dict) and "steps" in caches
         what = "lstm_src.lstm's caches" if ref else type(caches).__name__
-        raise ValueError(f"caches must be the dict returned by lstm_forward; got {what}")
+        raise ValueError("caches must be the dict returned by lstm_forward; "
+                         f"got {what}")
     n_y, T_x, m = caches["Y"].shape
-    y = check_shape("y", as_float_array("y", y), (n_y, m, T_x), ("n_y", "m", "T_x"))
+    y = check_shape("y", as_float_array("y", y), (n_y, m, T_x),
+                    ("n_y", "m", "T_x"))
     ok = np.isclose(np.sum(y, axis=0), 1.0)
-    if not ok.all():  # the reference meets the last bad step first: let it say what is wrong
+    # the reference meets the last bad step first: let it say what is wrong
+    if not ok.all():
         t = np.nonzero(~ok.all(axis=0))[0][-1]
         softmax_cross_entropy_backward(caches["Y"][:, t], y[:, :, t])
     return y
 
 
 def gates_backward(da, dc, gates, tanh_c, c_prev, dz, work):
-    r"""Back through one step's element-wise work: the four gates' δz, and δc one step back.
+    r"""One step back through the element-wise work: the gates' δz, δc at t-1.
 
     With :math:`\delta a` and :math:`\delta c` the total gradients at
     :math:`a^{\langle t\rangle}` and :math:`c^{\langle t\rangle}` (the latter
@@ -327,7 +344,8 @@ def gates_backward(da, dc, gates, tanh_c, c_prev, dz, work):
         \delta z_o = \delta a\circ\tanh c\circ\Gamma_o(1-\Gamma_o),
 
     .. math::
-        \delta z_f = \delta c\circ c^{\langle t-1\rangle}\circ\Gamma_f(1-\Gamma_f),\quad
+        \delta z_f = \delta c\circ c^{\langle t-1\rangle}
+                     \circ\Gamma_f(1-\Gamma_f),\quad
         \delta z_u = \delta c\circ\tilde c\circ\Gamma_u(1-\Gamma_u),\quad
         \delta z_c = \delta c\circ\Gamma_u\circ(1-\tilde c^2)
 
@@ -345,12 +363,14 @@ def gates_backward(da, dc, gates, tanh_c, c_prev, dz, work):
         :math:`[\Gamma_o; \Gamma_f; \Gamma_u; \tilde c]` of this step.
     tanh_c, c_prev : ndarray (n_a, m)
     dz : ndarray (4 n_a, m)
-        Overwritten with :math:`[\delta z_o; \delta z_f; \delta z_u; \delta z_c]`.
+        Overwritten with
+        :math:`[\delta z_o; \delta z_f; \delta z_u; \delta z_c]`.
     work : ndarray (n_a, m)
         Scratch space.
     """
     n = da.shape[0]
-    o, f, u, c_tilde = gates[:n], gates[n : 2 * n], gates[2 * n : 3 * n], gates[3 * n :]
+    o, f, u = gates[:n], gates[n : 2 * n], gates[2 * n : 3 * n]
+    c_tilde = gates[3 * n :]
     np.multiply(tanh_c, tanh_c, out=work)
     np.subtract(1.0, work, out=work)
     work *= o
@@ -375,12 +395,16 @@ def gates_backward(da, dc, gates, tanh_c, c_prev, dz, work):
 def sequence_weight_grads(S, dZ):
     r"""The weight gradients of all time steps in one matrix product.
 
-    The reference adds :math:`\nabla_{W_a}J = \sum_t a^{\langle t-1\rangle}\,\delta
-    z^{\langle t\rangle\top}` and :math:`\nabla_{W_x}J = \sum_t x^{\langle t\rangle}\,
+    The reference adds
+    :math:`\nabla_{W_a}J = \sum_t a^{\langle t-1\rangle}\,
+    \delta z^{\langle t\rangle\top}` and
+    :math:`\nabla_{W_x}J = \sum_t x^{\langle t\rangle}\,
     \delta z^{\langle t\rangle\top}` one step at a time. For the stacked
     :math:`W` of :func:`stack_gate_weights` the two are one sum,
-    :math:`\nabla_W J = \sum_t s^{\langle t\rangle}\delta z^{\langle t\rangle\top}`
-    with :math:`s^{\langle t\rangle} = [a^{\langle t-1\rangle}; x^{\langle t\rangle}]`.
+    :math:`\nabla_W J = \sum_t s^{\langle t\rangle}
+    \delta z^{\langle t\rangle\top}` with
+    :math:`s^{\langle t\rangle} = [a^{\langle t-1\rangle};
+    x^{\langle t\rangle}]`.
     With the steps' columns side by side, :math:`S` (n_a + n_x, T_x m) and
     :math:`\delta Z` (4 n_a, T_x m),
 
@@ -410,7 +434,9 @@ def sequence_weight_grads(S, dZ):
 
 
 def lstm_backward(y, caches):
-    r"""Gradients of the sequence's cross-entropy J (BPTT), as :func:`lstm_src.lstm.lstm_backward`.
+    r"""Gradients of the sequence's cross-entropy J (BPTT), as the reference's.
+
+    The same function as :func:`lstm_src.lstm.lstm_backward`.
 
     The output layer's gradient for all steps at once, then one pass from
     t = T_x down to 1 that carries :math:`\delta a` and :math:`\delta c` (one
@@ -445,19 +471,21 @@ def lstm_backward(y, caches):
     dY_cols, A = dY.reshape(n_y, T_x * m), S[:n, 1:].reshape(n, T_x * m)
     dW_ya = A @ dY_cols.T
     db_y = dY_cols.sum(axis=1, keepdims=True)
-    np.matmul(k["W_ya"], dY_cols, out=dA.reshape(n, T_x * m))  # y_hat<t>'s share of dJ/da<t>
+    # y_hat<t>'s share of dJ/da<t>:
+    np.matmul(k["W_ya"], dY_cols, out=dA.reshape(n, T_x * m))
 
-    da, dc, work = np.empty((n, m), dt), np.zeros((n, m), dt), np.empty((n, m), dt)
-    da_next = np.zeros((n, m), dt)
+    da, work = np.empty((n, m), dt), np.empty((n, m), dt)
+    dc, da_next = np.zeros((n, m), dt), np.zeros((n, m), dt)
     W_a = W[:n]
     for t in reversed(range(T_x)):
         np.add(dA[:, t], da_next, out=da)  # total dJ/da<t>
         gates_backward(da, dc, G[t], TC[t], C[t], dZ[t], work)
-        np.matmul(W_a, dZ[t], out=da_next)  # dJ/da<t-1>: W_a delta z, all four gates
+        # dJ/da<t-1> = W_a delta z, all four gates in one product:
+        np.matmul(W_a, dZ[t], out=da_next)
 
-    np.copyto(dZ_cols, dZ.transpose(1, 0, 2))  # the steps' delta z side by side
+    np.copyto(dZ_cols, dZ.transpose(1, 0, 2))  # the steps' dz side by side
     dW, db = sequence_weight_grads(S[:, :T_x], dZ_cols)
-    dX = np.matmul(W[n:], dZ_cols.reshape(4 * n, T_x * m))  # W_x delta z, all steps
+    dX = np.matmul(W[n:], dZ_cols.reshape(4 * n, T_x * m))  # W_x dz, all t
     grads = {}
     for i, g in enumerate(ORDER):
         block = slice(i * n, (i + 1) * n)
@@ -467,4 +495,5 @@ def lstm_backward(y, caches):
     grads["dW_ya"], grads["db_y"] = dW_ya, db_y
     grads["dx"] = dX.reshape(-1, T_x, m).transpose(0, 2, 1)
     grads["da0"] = da_next
-    return {name: grads[name] for name in ["d" + p for p in PARAM_NAMES] + ["dx", "da0"]}
+    names = ["d" + p for p in PARAM_NAMES] + ["dx", "da0"]
+    return {name: grads[name] for name in names}

@@ -27,22 +27,24 @@ def _padded(nbytes):
 
 
 class BufferPool:
-    r"""Arrays carved from one memory block per call, the block reused when it is free.
+    r"""Arrays carved from one memory block per call, reused once it is free.
 
     Defined in: book/part4/making_it_fast.ipynb
 
     Parameters
     ----------
     keep : int
-        How many free blocks to keep for later calls; 0 frees every block as soon as
-        nothing refers to it (fresh memory every call, as ``np.empty`` gives).
+        How many free blocks to keep for later calls; 0 frees every block as
+        soon as nothing refers to it (fresh memory at every call, as with
+        ``np.empty``).
 
     Examples
     --------
     >>> pool = BufferPool()
-    >>> G, H = pool.arrays([(50, 512, 32), (128, 51, 32)], np.float64)
-    >>> del G, H                      # nothing refers to the block now
-    >>> G2, H2 = pool.arrays([(50, 512, 32), (128, 51, 32)], np.float64)  # same memory
+    >>> shapes = [(50, 512, 32), (128, 51, 32)]
+    >>> G, H = pool.arrays(shapes, np.float64)
+    >>> del G, H                       # nothing refers to the block now
+    >>> G2, H2 = pool.arrays(shapes, np.float64)   # the same memory again
     """
 
     def __init__(self, keep=4):
@@ -52,7 +54,7 @@ class BufferPool:
         self._free_refs = self._refs_of_a_free_block()
 
     def _refs_of_a_free_block(self):
-        """sys.getrefcount of a block that only the pool's list holds, measured once."""
+        """sys.getrefcount of a block only the pool's list holds, measured."""
         self._blocks.append(np.empty(0, np.uint8))
         refs = sys.getrefcount(self._blocks[0])
         self._blocks.clear()
@@ -62,7 +64,7 @@ class BufferPool:
         return sys.getrefcount(self._blocks[i]) <= self._free_refs
 
     def arrays(self, shapes, dtype):
-        """New arrays of the given shapes and dtype (uninitialised, as ``np.empty``).
+        """New arrays of these shapes and this dtype, as from ``np.empty``.
 
         Parameters
         ----------
@@ -72,20 +74,21 @@ class BufferPool:
         Returns
         -------
         list of ndarray
-            C-contiguous, 64-byte aligned, writable; they share one block, which stays
-            out of the pool's reach until none of them (and no view of them) is left.
+            C-contiguous, 64-byte aligned, writable; they share one block,
+            which stays out of the pool's reach until none of them (and no
+            view of them) is left.
         """
         dtype = np.dtype(dtype)
-        sizes = [int(np.prod(s, dtype=np.int64)) * dtype.itemsize for s in shapes]
+        sizes = [int(np.prod(s, dtype=np.int64)) * dtype.itemsize
+                 for s in shapes]
         need = sum(_padded(s) for s in sizes) + _ALIGN
         with self._lock:
             free = [i for i in range(len(self._blocks)) if self._is_free(i)]
             block = None
-            if self.keep > 0:  # the smallest free block that fits, and not wastefully large
-                for i in free:
-                    size = self._blocks[i].nbytes
-                    if need <= size <= 2 * need and (block is None or size < block.nbytes):
-                        block = self._blocks[i]
+            if self.keep > 0:  # the smallest free block that fits, not too big
+                fits = [self._blocks[i] for i in free
+                        if need <= self._blocks[i].nbytes <= 2 * need]
+                block = min(fits, key=lambda b: b.nbytes, default=None)
             if block is None:
                 block = np.empty(need, np.uint8)
                 if self.keep > 0:
@@ -96,7 +99,8 @@ class BufferPool:
             start = (-block.ctypes.data) % _ALIGN
             out = []
             for shape, size in zip(shapes, sizes):
-                out.append(block[start:start + size].view(dtype).reshape(shape))
+                piece = block[start : start + size]
+                out.append(piece.view(dtype).reshape(shape))
                 start += _padded(size)
             return out
 
