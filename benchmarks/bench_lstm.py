@@ -3,11 +3,18 @@
 Each timed call is a whole training step's gradient work: the LSTM over the
 sequence, the softmax / cross-entropy output layer at every step, the loss J
 (summed over time, averaged over the batch) and every gradient. The
-implementations take turns (A, B, C, A, B, C, ...), so a busy moment on a
-shared machine hits them alike; the table gives medians and their ratios.
+implementations take turns, so that a busy moment on a shared machine hits
+them alike: a turn is a pause, one untimed call, then BLOCK timed calls back
+to back, as in a training loop. The pause matters. After a matrix product,
+numpy's OpenBLAS keeps its worker thread spinning on a core for about 0.1 s
+(OPENBLAS_THREAD_TIMEOUT, 2**28 cycles by default), waiting for the next
+one; a PyTorch call made straight after a numpy call loses that core and, at
+these sizes, takes up to twice its time. Taking turns call by call
+(--block 0: no pause, one timed call a turn) shows that distortion. The
+table gives medians over all timed calls, and their ratios.
 
     python benchmarks/bench_lstm.py                 # the issue's shapes, 2 threads
-    python benchmarks/bench_lstm.py --repeats 41 --threads 1 --no-scaling
+    python benchmarks/bench_lstm.py --repeats 15 --threads 1 --no-scaling
 
 Needs torch (requirements-test.txt). Not a test: pytest does not collect it.
 """
@@ -19,7 +26,11 @@ import time
 
 def _parse():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=21, help="timed calls of each (default 21)")
+    ap.add_argument("--repeats", type=int, default=7,
+                    help="turns of each implementation (default 7)")
+    ap.add_argument("--block", type=int, default=3,
+                    help="timed calls a turn, after a pause and one untimed call (default 3);"
+                         " 0: one timed call a turn, no pause, no untimed call")
     ap.add_argument("--threads", type=int, default=2, help="BLAS and torch threads (default 2)")
     ap.add_argument("--shape", type=int, nargs=5, default=[64, 128, 32, 32, 50],
                     metavar=("N_X", "N_A", "N_Y", "M", "T_X"), help="default 64 128 32 32 50")
@@ -37,6 +48,9 @@ import torch
 
 from lstm_src import fast, loss, lstm
 from lstm_src.gradcheck import random_problem
+
+#: Seconds of rest before a turn: longer than OpenBLAS's default spin (about 0.1 s).
+PAUSE = 0.25
 
 
 def numpy_step(module, x, a0, params, y):
@@ -70,7 +84,7 @@ def torch_step(shape, dtype):
 
 
 def medians(shape, np_dtype, repeats, with_reference=True):
-    """Median seconds of each implementation, timed in turns."""
+    """Median seconds of each implementation's timed calls, taking turns."""
     params, x, a0, y = random_problem(lstm, *shape, seed=0)
     params = {k: v.astype(np_dtype) for k, v in params.items()}
     x, a0, y = x.astype(np_dtype), a0.astype(np_dtype), y.astype(np_dtype)
@@ -83,9 +97,13 @@ def medians(shape, np_dtype, repeats, with_reference=True):
         f()
     for _ in range(repeats):
         for name, f in runs.items():
-            t0 = time.perf_counter()
-            f()
-            times[name].append(time.perf_counter() - t0)
+            if ARGS.block:
+                time.sleep(PAUSE)  # the other library's idle threads go to sleep
+                f()  # this one's wake up
+            for _ in range(max(1, ARGS.block)):
+                t0 = time.perf_counter()
+                f()
+                times[name].append(time.perf_counter() - t0)
     return {k: float(np.median(v)) for k, v in times.items()}
 
 
@@ -105,7 +123,8 @@ def machine():
         blas = "BLAS: see numpy.show_config()"
     return (f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
             f"numpy {np.__version__} ({blas}), torch {torch.__version__}; "
-            f"{ARGS.threads} thread(s), {ARGS.repeats} interleaved repeats")
+            f"{ARGS.threads} thread(s), {ARGS.repeats} turns of "
+            + (f"{ARGS.block} timed calls" if ARGS.block else "1 timed call, no pause"))
 
 
 def main():
@@ -123,12 +142,12 @@ def main():
     if ARGS.no_scaling:
         return
     n_x, n_a, n_y, m, T_x = shape
-    reps = max(5, ARGS.repeats // 2)
+    reps = max(3, ARGS.repeats // 2)
     for label, values, make in (
         ("T_x", (10, 25, 50, 100, 200), lambda v: (n_x, n_a, n_y, m, v)),
         ("n_a", (32, 64, 128, 256, 512), lambda v: (n_x, v, n_y, m, T_x)),
     ):
-        print(f"\nfast/torch as {label} grows (others as above; {reps} repeats)\n")
+        print(f"\nfast/torch as {label} grows (others as above; {reps} turns)\n")
         print(f"| {label} | float32 | float64 |")
         print("|---:|---:|---:|")
         for v in values:
