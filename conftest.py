@@ -4,8 +4,8 @@ pyproject.toml runs the suite with pytest-xdist, ``-n auto --dist loadfile``: ea
 and each notebook runs whole on one worker (a notebook's cells share one kernel). Two
 workers must not start Jupyter kernels over TCP at the same moment, or both can be handed
 the same free port and one kernel never answers; so nbval's kernels use Unix sockets in a
-folder of their worker's own, and the tests whose subprocesses start kernels (or a browser
-driver) over TCP take turns, across workers, through a lock file.
+folder of their worker's own, and the tests whose subprocesses start kernels over TCP take
+turns, across workers, through a lock file.
 """
 import fcntl
 import itertools
@@ -31,9 +31,10 @@ class _KernelManagerOverIPC(KernelManager):
 
 nbval.kernel.KernelManager = _KernelManagerOverIPC
 
-#: Test files whose subprocesses start Jupyter kernels over TCP, or a browser driver.
-SUBPROCESS_KERNELS = {"test_grading.py", "test_feedback.py", "test_exercises.py",
-                      "test_colab.py", "test_browser.py"}
+#: Test files whose subprocesses start Jupyter kernels over TCP: a chapter run by nbclient
+#: (test_colab.py) and grade.py --no-sandbox (test_grading.py; the sandboxed grader's kernels
+#: have a network of their own).
+SUBPROCESS_KERNELS = {"test_colab.py", "test_grading.py"}
 _LOCK = os.path.join(tempfile.gettempdir(), "lstm-course-subprocess-kernels.lock")
 
 
