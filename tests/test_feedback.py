@@ -26,7 +26,7 @@ except ImportError:  # other import modes: load it by path (then it assigns once
     ex = importlib.util.module_from_spec(_spec)
     _spec.loader.exec_module(ex)
 from lstm_src import gradcheck, lstm, rnn
-from lstm_src.feedback import _common, _correct
+from lstm_src.feedback import _calling, _correct, _reports
 
 OLD_NAMES = [  # the public names of lstm_src/feedback.py before it became a package
     "TOL",
@@ -86,7 +86,8 @@ def test_package_keeps_every_public_name_and_has_one_module_per_assignment():
     for name in OLD_NAMES:
         assert callable(getattr(feedback, name)) or name in ("TOL", "GATE_HINTS"), name
     modules = {p.stem for p in pathlib.Path(feedback.__file__).parent.glob("*.py")}
-    assert {"_common", "matrix_calculus", "lstm_forward", "lstm_backward", "rnn_bptt"} <= modules
+    assert {"_calling", "_reports", "_problems", "matrix_calculus", "lstm_forward",
+            "lstm_backward", "rnn_bptt"} <= modules
     assert feedback.check_gates.__module__ == "lstm_src.feedback.lstm_forward"
 
 
@@ -147,7 +148,7 @@ def test_with_correct_swaps_names_for_the_call_only_and_restores_them_after_an_e
         ns,
     )
     wrong_helper = ns["helper"]
-    fair = feedback._common.with_correct(
+    fair = feedback._calling.with_correct(
         ns["answer"], {"helper": lambda v: v, "missing": lambda v: 0}
     )
     assert fair(2) == 2 and ns["helper"] is wrong_helper and "missing" not in ns
@@ -220,7 +221,7 @@ def test_a_proxy_that_times_out_or_changes_its_inputs_gets_the_message():
 def test_an_infinite_loop_costs_only_its_own_question(tests_dirs, monkeypatch):
     """gates loops (for 3 s: a stand-in for forever): q3 scores 0 with a time-out message after
     the per-call limit; q5 and q6, which call gates, still score full marks."""
-    monkeypatch.setattr(_common, "CALL_TIMEOUT", 0.2)
+    monkeypatch.setattr(_calling, "CALL_TIMEOUT", 0.2)
     loop = (
         "def gates(xt, a_prev, params):\n    import time\n    end = time.perf_counter() + 3\n"
         "    while time.perf_counter() < end:\n        pass"
@@ -237,14 +238,14 @@ def test_an_infinite_loop_costs_only_its_own_question(tests_dirs, monkeypatch):
 def test_the_time_limit_restores_the_alarm_and_leaves_an_outer_timer_alone():
     """After a call the old SIGALRM handler is back; a timer set by someone else keeps running."""
     before = signal.getsignal(signal.SIGALRM)
-    _common._call(lambda: 1, "f")
+    _calling._call(lambda: 1, "f")
     assert (
         signal.getsignal(signal.SIGALRM) is before and signal.getitimer(signal.ITIMER_REAL)[0] == 0
     )
     previous = signal.signal(signal.SIGALRM, lambda *a: None)
     try:
         signal.setitimer(signal.ITIMER_REAL, 30)
-        _common._call(lambda: 1, "f")
+        _calling._call(lambda: 1, "f")
         assert 25 < signal.getitimer(signal.ITIMER_REAL)[0] <= 30
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -382,10 +383,10 @@ def test_step_report_names_missing_and_shifted_steps():
     want = np.random.default_rng(0).normal(size=(3, 2, 4))
     missing = want.copy()
     missing[:, :, -1] = 0
-    assert "zero at step 4 (time index 3)" in _common.step_report("a", missing, want)
-    assert "shifted one step later" in _common.step_report("a", np.roll(want, 1, axis=2), want)
-    assert "shifted one step earlier" in _common.step_report("a", np.roll(want, -1, axis=2), want)
-    assert _common.step_report("a", want + 1, want) is None
+    assert "zero at step 4 (time index 3)" in _reports.step_report("a", missing, want)
+    assert "shifted one step later" in _reports.step_report("a", np.roll(want, 1, axis=2), want)
+    assert "shifted one step earlier" in _reports.step_report("a", np.roll(want, -1, axis=2), want)
+    assert _reports.step_report("a", want + 1, want) is None
 
 
 # ------------------------------------------------------------------ under the sandboxed grader

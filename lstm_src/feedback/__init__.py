@@ -12,15 +12,18 @@ test files of the exercises call these functions, so they stay one line long.
 ``seeds`` chooses the random problems: public tests use a couple, hidden
 tests more, plus edge cases (m = 1, T_x = 1, extreme logits).
 
-Modules: :mod:`._common` (the shared machinery: calling a student's function
-with copies of its inputs and a time limit, comparing arrays and gradients),
-one module per assignment (:mod:`.matrix_calculus`, :mod:`.lstm_forward`,
+Modules: the shared machinery, :mod:`._calling` (calling a student's function
+with copies of its inputs and a time limit), :mod:`._reports` (comparing arrays
+and gradients with the reference and naming the slip) and :mod:`._problems`
+(random problems, and the wrong loops through time it recognises); one module
+per assignment (:mod:`.matrix_calculus`, :mod:`.lstm_forward`,
 :mod:`.lstm_backward`, :mod:`.rnn_bptt`), and :mod:`._correct`, the correct
 versions of earlier answers that a later question's checks give its function
-(:func:`._common.with_correct`), so that one slip costs points once.
+(:func:`._calling.with_correct`), so that one slip costs points once.
 """
 
-from ._common import GATE_HINTS, TOL, check_array, check_grads, check_grads_ok, random_sizes
+from ._problems import random_sizes
+from ._reports import GATE_HINTS, TOL, check_array, check_grads, check_grads_ok
 from .lstm_backward import (
     check_candidate_grads,
     check_cell_backward,

@@ -2,7 +2,7 @@
 
 When a later question's function calls the student's earlier one (``cell_forward`` calls
 ``gates``; ``lstm_backward`` calls ``cell_backward``), its checks run it with these in place of
-the student's earlier answers (:func:`lstm_src.feedback._common.with_correct`), so one slip costs
+the student's earlier answers (:func:`lstm_src.feedback._calling.with_correct`), so one slip costs
 points once, on the question where it is made.
 
 Each function here is self-contained: it uses only ``np`` and its arguments (no other function of

@@ -5,22 +5,10 @@ import numpy as np
 from .. import lstm, rnn
 from ..gradcheck import rel_error
 from ..loss import softmax_cross_entropy_backward
-from ._common import (
-    PARAMETERS,
-    QUESTION_OF,
-    TOL,
-    _call,
-    _check_sequence_grads,
-    _fail,
-    _problem,
-    _ref_step,
-    _unpack,
-    check_array,
-    check_grads,
-    check_grads_ok,
-    with_correct,
-)
+from ._calling import PARAMETERS, QUESTION_OF, _call, _unpack, with_correct
 from ._correct import earlier
+from ._problems import _check_sequence_grads, _problem, _ref_step
+from ._reports import TOL, _fail, check_array, check_grads, check_grads_ok
 
 ASSIGNMENT = "03_lstm_backward"
 QUESTION_OF.update(

@@ -4,23 +4,10 @@ import numpy as np
 
 from .. import activations, lstm
 from ..gradcheck import rel_error
-from ._common import (
-    PARAMETERS,
-    QUESTION_OF,
-    TOL,
-    _call,
-    _diagnose,
-    _fail,
-    _problem,
-    _ref_step,
-    _steps,
-    _unpack,
-    check_array,
-    random_sizes,
-    step_report,
-    with_correct,
-)
+from ._calling import PARAMETERS, QUESTION_OF, _call, _unpack, with_correct
 from ._correct import earlier
+from ._problems import _problem, _ref_step, random_sizes
+from ._reports import TOL, _diagnose, _fail, _steps, check_array, step_report
 
 ASSIGNMENT = "02_lstm_forward"
 QUESTION_OF.update(

@@ -4,7 +4,9 @@ import numpy as np
 
 from .. import activations
 from ..gradcheck import rel_error
-from ._common import PARAMETERS, QUESTION_OF, TOL, _call, _fail, _unpack, check_array, random_sizes
+from ._calling import PARAMETERS, QUESTION_OF, _call, _unpack
+from ._problems import random_sizes
+from ._reports import TOL, _fail, check_array
 
 QUESTION_OF.update(
     dot_gradient="q1",

@@ -4,21 +4,10 @@ import numpy as np
 
 from .. import rnn
 from ..gradcheck import rel_error
-from ._common import (
-    PARAMETERS,
-    QUESTION_OF,
-    TOL,
-    _call,
-    _check_sequence_grads,
-    _fail,
-    _problem,
-    _unpack,
-    check_array,
-    check_grads,
-    check_grads_ok,
-    with_correct,
-)
+from ._calling import PARAMETERS, QUESTION_OF, _call, _unpack, with_correct
 from ._correct import earlier
+from ._problems import _check_sequence_grads, _problem
+from ._reports import TOL, _fail, check_array, check_grads, check_grads_ok
 
 ASSIGNMENT = "04_rnn_bptt"
 QUESTION_OF.update(rnn_step="q1", rnn_step_backward="q2", rnn_bptt="q3", hidden_jacobian="q4")
