@@ -40,7 +40,7 @@ instead computes in the widest dtype among its inputs.
 import numpy as np
 
 from .loss import softmax_cross_entropy_backward
-from .lstm import PARAM_NAMES, _check_params, init_params
+from .lstm import PARAM_NAMES, _checked_inputs, init_params
 from .recycle import BufferPool
 from .validation import as_float_array, check_shape
 
@@ -214,20 +214,6 @@ def softmax_columns(Z):
         Z -= Z.max(axis=0)
     np.exp(Z, out=Z)
     Z /= Z.sum(axis=0)
-
-
-def _checked_inputs(x, a0, params, c0):
-    """The reference's checks, in its order."""
-    x = check_shape("x", as_float_array("x", x), (None, None, None),
-                    ("n_x", "m", "T_x"))
-    n_x, m = x.shape[:2]
-    a0 = check_shape("a0", as_float_array("a0", a0), (None, m), ("n_a", "m"))
-    n_a = a0.shape[0]
-    p = _check_params(params, n_x, n_a)
-    if c0 is not None:
-        c0 = check_shape("c0", as_float_array("c0", c0), (n_a, m),
-                         ("n_a", "m"))
-    return x, a0, p, c0
 
 
 def _read_only(arr):

@@ -122,6 +122,18 @@ def _check_params(params, n_x, n_a):
     return check_params(params, param_shapes(n_x, n_a, n_y))
 
 
+def _checked_inputs(x, a0, params, c0):
+    """x, a0, the parameters and c0 checked in this order (lstm_src.fast checks the same way)."""
+    x = check_shape("x", as_float_array("x", x), (None, None, None), ("n_x", "m", "T_x"))
+    n_x, m = x.shape[:2]
+    a0 = check_shape("a0", as_float_array("a0", a0), (None, m), ("n_a", "m"))
+    n_a = a0.shape[0]
+    p = _check_params(params, n_x, n_a)
+    if c0 is not None:
+        c0 = check_shape("c0", as_float_array("c0", c0), (n_a, m), ("n_a", "m"))
+    return x, a0, p, c0
+
+
 # ---------------------------------------------------------------- forward
 
 
@@ -263,21 +275,15 @@ def lstm_forward(x, a0, params, c0=None):
         On a wrong dimensionality or shape, or a missing parameter, before
         any arithmetic.
     """
-    x = check_shape("x", as_float_array("x", x), (None, None, None), ("n_x", "m", "T_x"))
-    n_x, m, T_x = x.shape
-    a0 = check_shape("a0", as_float_array("a0", a0), (None, m), ("n_a", "m"))
-    n_a = a0.shape[0]
-    p = _check_params(params, n_x, n_a)
+    x, a0, p, c0 = _checked_inputs(x, a0, params, c0)
+    (_, m, T_x), n_a = x.shape, a0.shape[0]
     n_y = p["W_ya"].shape[1]
     dtype = np.result_type(x, a0, *p.values())  # float64, or more if the caller asks
 
     a = np.zeros((n_a, m, T_x), dtype)
     c = np.zeros((n_a, m, T_x), dtype)
     y_hat = np.zeros((n_y, m, T_x), dtype)
-    if c0 is None:
-        c_t = np.zeros((n_a, m), dtype)
-    else:
-        c_t = check_shape("c0", as_float_array("c0", c0), (n_a, m), ("n_a", "m"))
+    c_t = np.zeros((n_a, m), dtype) if c0 is None else c0
     a_t = a0
     steps = []
     for t in range(T_x):
