@@ -73,6 +73,21 @@ def test_page_reads_offline(page, links, browser):
     assert not problems, f"{page}:\n  " + "\n  ".join(problems)
 
 
+def test_exercise_pages_offer_binder_but_not_colab(links):
+    """A graded exercise needs otter and its tests folder, which Binder has
+    and Colab has not: its page's launch menu offers Binder only; a
+    chapter's offers both."""
+    exercise_pages = [p for p in PAGES if p.startswith("exercises/")]
+    assert exercise_pages
+    for page in exercise_pages:
+        text = (HTML / page).read_text()
+        assert "mybinder.org/v2/gh/" in text, page
+        assert "colab.research.google.com" not in text, page
+    chapter = (HTML / "book/part1/dot_product.html").read_text()
+    assert "mybinder.org/v2/gh/" in chapter
+    assert "colab.research.google.com" in chapter
+
+
 FAULTY_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
 <script src="https://cdn.example.org/lib.js"></script></head><body>
 <p>An inline equation left as TeX: <span class="math">\\(\\delta\\Gamma_o\\)</span>.</p>
