@@ -134,7 +134,7 @@ def check_mask(mask, m, T_x):
     bad = (mask != 0) & (mask != 1)
     if bad.any():
         i, t = np.argwhere(bad)[0]
-        raise ValueError(f"mask must hold only 0 and 1; got {mask[i, t]!r} "
+        raise ValueError(f"mask must hold only 0 and 1; got {mask[i, t]:g} "
                          f"at example {i}, step {t}")
     mask = mask.astype(bool)
     if not mask[:, 0].all():
