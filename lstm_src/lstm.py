@@ -286,7 +286,12 @@ def lstm_forward(x, a0, params, c0=None):
         any arithmetic.
     """
     x, a0, p, c0 = _checked_inputs(x, a0, params, c0)
-    a, c, caches = _forward_loop(x, a0, p, c0, None)
+    return _sequence_forward(x, a0, p, c0, _cell_forward)
+
+
+def _sequence_forward(x, a0, p, c0, cell):
+    """The layer's steps, then y_hat of every step, on checked inputs."""
+    a, c, caches = _forward_loop(x, a0, p, c0, None, cell)
     n_y = p["W_ya"].shape[1]
     y_hat = np.zeros((n_y,) + a.shape[1:], a.dtype)
     for t, k in enumerate(caches["steps"]):
@@ -294,18 +299,19 @@ def lstm_forward(x, a0, params, c0=None):
     return a, y_hat, c, caches
 
 
-def _forward_loop(x, a0, p, c0, mask):
+def _forward_loop(x, a0, p, c0, mask, cell=None):
     """The steps of a layer on checked inputs; padded steps keep the state."""
     (_, m, T_x), n_a = x.shape, a0.shape[0]
     dtype = np.result_type(x, a0, *p.values())  # float64, or wider
 
+    cell = _cell_forward if cell is None else cell
     a = np.zeros((n_a, m, T_x), dtype)
     c = np.zeros((n_a, m, T_x), dtype)
     c_t = np.zeros((n_a, m), dtype) if c0 is None else c0
     a_t = a0
     steps = []
     for t in range(T_x):
-        a_new, c_new, _, cache = _cell_forward(x[:, :, t], a_t, c_t, p)
+        a_new, c_new, _, cache = cell(x[:, :, t], a_t, c_t, p)
         if mask is None:
             a_t, c_t = a_new, c_new
             a[:, :, t], c[:, :, t] = a_t, c_t
@@ -591,10 +597,10 @@ def lstm_layer_backward(da, caches, dc=None, da_last=None):
     ``da[:, :, t]`` is the gradient at :math:`a^{\langle t+1\rangle}` from
     whatever the layer feeds (an output layer, the layer above). Going from
     t = T_x down to 1, each step adds the gradient step t+1 sends back
-    (eq. hc-da) and runs :func:`lstm_cell_backward`; the steps' weight
-    gradients add up. On a padded batch (``mask`` given to
-    :func:`lstm_layer_forward`) a padded step passes both gradients straight
-    through and receives none.
+    (eq. hc-da) and runs :func:`lstm_cell_backward` (or the step the caches
+    name, as the peephole LSTM's do); the steps' weight gradients add up.
+    On a padded batch (``mask`` given to :func:`lstm_layer_forward`) a
+    padded step passes both gradients straight through and receives none.
 
     Parameters
     ----------
@@ -629,19 +635,22 @@ def lstm_layer_backward(da, caches, dc=None, da_last=None):
     dc_next, da_next = last
     mask = caches.get("mask")
 
-    grads = {"d" + name: np.zeros_like(p[name]) for name in PARAM_NAMES[:-2]}
+    # the gate parameters (and a variant's own, e.g. peepholes):
+    names = [name for name in p if name not in ("W_ya", "b_y")]
+    cell_backward = caches.get("cell_backward", lstm_cell_backward)
+    grads = {"d" + name: np.zeros_like(p[name]) for name in names}
     grads["dx"] = np.zeros((n_x, m, T_x), dtype)
     for t in reversed(range(T_x)):
         if mask is None:
             da_t = hidden_state_grad(da[:, :, t], da_next)  # eq. hc-da
-            step = lstm_cell_backward(da_t, dc_next, steps[t])
+            step = cell_backward(da_t, dc_next, steps[t])
         else:  # padding: no gradient in, state gradients pass through
             keep = mask[:, t]
             da_t = hidden_state_grad(np.where(keep, da[:, :, t], 0.0), da_next)
-            step = lstm_cell_backward(da_t * keep, dc_next * keep, steps[t])
+            step = cell_backward(da_t * keep, dc_next * keep, steps[t])
             step["da_prev"] = np.where(keep, step["da_prev"], da_t)
             step["dc_prev"] = np.where(keep, step["dc_prev"], dc_next)
-        for name in PARAM_NAMES[:-2]:
+        for name in names:
             grads["d" + name] += step["d" + name]
         grads["dx"][:, :, t] = step["dx"]
         da_next, dc_next = step["da_prev"], step["dc_prev"]
@@ -691,5 +700,5 @@ def lstm_backward(y, caches):
         db_y += db
     grads = lstm_layer_backward(da, caches)
     grads["dW_ya"], grads["db_y"] = dW_ya, db_y
-    names = ["d" + name for name in PARAM_NAMES] + ["dx", "da0"]
+    names = ["d" + name for name in p] + ["dx", "da0"]
     return {name: grads[name] for name in names}
