@@ -10,8 +10,8 @@ matplotlib is imported inside the function, so the rest of ``lstm_src``
 needs numpy alone.
 """
 
-__all__ = ["BOOK_STYLE", "NODES", "GRU_NODES", "draw_lstm_cell", "draw_gru_cell",
-           "use_book_style"]
+__all__ = ["BOOK_STYLE", "NODES", "GRU_NODES", "draw_lstm_cell",
+           "draw_gru_cell", "use_book_style"]
 
 #: Quantities a caller may highlight, in the book's names.
 NODES = ("x", "a_prev", "c_prev", "gamma_f", "gamma_u", "c_tilde", "gamma_o", "c", "a", "y_hat")
@@ -71,7 +71,7 @@ _EDGES = [
 
 # Width of a box by its text (others 0.8).
 _BOX_WIDTHS = {"softmax": 1.1,
-               r"$\mathbf{W}_{na}^\top\!\cdot+\mathbf{b}_{na}$": 1.7}
+               r"$\mathbf{W}_{na}^\top\!\cdot+\mathbf{b}_{na}$": 1.7}  # GRU
 
 # Where one quantity feeds several places: in the backward pass the gradients
 # arriving there are added (eqs. hc-da, hc-dc and prev-da of Part III).
@@ -126,26 +126,28 @@ def _draw_graph(ax, layout, edges, hot, direction, labels, halos=()):
         # e.g. the LSTM's a -> softmax crosses the c line without meeting it
         halo = None
         if (src, dst) in halos:
-            halo = [patheffects.withStroke(linewidth=width + 5, foreground="white")]
-        ax.plot(xs[:-1], ys[:-1], color=color, lw=width, solid_capstyle="butt", zorder=1.5 + on,
-                path_effects=halo)
+            halo = [patheffects.withStroke(linewidth=width + 5,
+                                           foreground="white")]
+        ax.plot(xs[:-1], ys[:-1], color=color, lw=width,
+                solid_capstyle="butt", zorder=1.5 + on, path_effects=halo)
         ax.annotate("", xy=pts[-1], xytext=pts[-2], zorder=1 + on,
-                    arrowprops=dict(arrowstyle="-|>", color=color, lw=width, shrinkA=0, shrinkB=0,
-                                    mutation_scale=14))
+                    arrowprops=dict(arrowstyle="-|>", color=color, lw=width,
+                                    shrinkA=0, shrinkB=0, mutation_scale=14))
 
     for name, (kind, (x, y), text) in layout.items():
         on = name in hot
         edge = red if on else "black"
         face = "#fadbd8" if on else "white"
         if kind == "value":
-            ax.text(x, y, text, ha="center", va="center", fontsize=15, zorder=4,
-                    color=red if on else "black",
-                    bbox=dict(boxstyle="round,pad=0.25", fc=face, ec=edge if on else "none"))
+            ax.text(x, y, text, ha="center", va="center", fontsize=15,
+                    zorder=4, color=red if on else "black",
+                    bbox=dict(boxstyle="round,pad=0.25", fc=face,
+                              ec=edge if on else "none"))
         elif kind in ("gate", "box"):
             w = 0.9 if kind == "gate" else _BOX_WIDTHS.get(text, 0.8)
-            ax.add_patch(FancyBboxPatch((x - w / 2, y - 0.3), w, 0.6, boxstyle="round,pad=0.05",
-                                        fc="#fef9e7" if not on else face, ec=edge, lw=1.5,
-                                        zorder=3))
+            ax.add_patch(FancyBboxPatch(
+                (x - w / 2, y - 0.3), w, 0.6, boxstyle="round,pad=0.05",
+                fc="#fef9e7" if not on else face, ec=edge, lw=1.5, zorder=3))
             ax.text(x, y, text, ha="center", va="center",
                     fontsize=13 if kind == "gate" else 11, zorder=4)
             if name in labels:
@@ -153,11 +155,13 @@ def _draw_graph(ax, layout, edges, hot, direction, labels, halos=()):
                 ax.text(x + dx, y + dy, label, ha=ha, va="center", fontsize=13,
                         color=red if on else "black", zorder=4)
         elif name == "stack":
-            ax.add_patch(Circle((x, y), 0.07, color=red if on else grey, zorder=3))
+            ax.add_patch(Circle((x, y), 0.07, color=red if on else grey,
+                                zorder=3))
         else:
-            ax.add_patch(Circle((x, y), 0.25, fc=face, ec=edge, lw=1.5, zorder=3))
-            ax.text(x, y - (0.03 if "circ" in text else 0), text, ha="center", va="center",
-                    fontsize=15, zorder=4)
+            ax.add_patch(Circle((x, y), 0.25, fc=face, ec=edge, lw=1.5,
+                                zorder=3))
+            ax.text(x, y - (0.03 if "circ" in text else 0), text,
+                    ha="center", va="center", fontsize=15, zorder=4)
 
 
 def use_book_style():
@@ -253,12 +257,15 @@ def draw_lstm_cell(ax=None, direction="forward", highlight=(), title=None):
 #: Quantities of the GRU's figure a caller may highlight.
 GRU_NODES = ("x", "a_prev", "gamma_r", "gamma_z", "n_tilde", "a", "y_hat")
 
+# The candidate's recurrent term W_na^T a + b_na, as its box shows it.
+_H_N = r"$\mathbf{W}_{na}^\top\!\cdot+\mathbf{b}_{na}$"
+
 _GRU_LAYOUT = {
     "a_prev": ("value", (0.0, 6.0), r"$\mathbf{a}^{\langle t-1\rangle}$"),
     "x": ("value", (1.5, -0.55), r"$\mathbf{x}^{\langle t\rangle}$"),
     "stack": ("op", (1.5, 1.0), ""),
     "gamma_r": ("gate", (3.0, 3.0), r"$\sigma$"),
-    "h_n": ("box", (4.8, 4.8), r"$\mathbf{W}_{na}^\top\!\cdot+\mathbf{b}_{na}$"),
+    "h_n": ("box", (4.8, 4.8), _H_N),
     "mul_r": ("op", (4.8, 3.6), r"$\circ$"),
     "n_tilde": ("gate", (6.4, 3.0), r"$\tanh$"),
     "gamma_z": ("gate", (8.0, 4.2), r"$\sigma$"),

@@ -14,7 +14,8 @@ reset gate multiplies the whole recurrent term of the candidate,
 
 .. math::
     \tilde n^{\langle t\rangle} = \tanh\big(W_{nx}^\top x^{\langle t\rangle}
-        + b_n + \Gamma_r\circ(W_{na}^\top a^{\langle t-1\rangle} + b_{na})\big),
+        + b_n + \Gamma_r\circ(W_{na}^\top a^{\langle t-1\rangle}
+        + b_{na})\big),
     \qquad
     a^{\langle t\rangle} = (1-\Gamma_z)\circ\tilde n^{\langle t\rangle}
         + \Gamma_z\circ a^{\langle t-1\rangle}
@@ -560,4 +561,5 @@ def gru_backward(y, caches):
         db_y += db
     grads = gru_layer_backward(da, caches)
     grads["dW_ya"], grads["db_y"] = dW_ya, db_y
-    return {k: grads[k] for k in ["d" + n for n in PARAM_NAMES] + ["dx", "da0"]}
+    names = ["d" + n for n in PARAM_NAMES] + ["dx", "da0"]
+    return {k: grads[k] for k in names}
