@@ -91,7 +91,7 @@ def _highlighted_ops(named):
     return spread(named, succ) & spread(named, pred)
 
 
-#: matplotlib settings for the book's figures: fonts large enough to read when a
+#: matplotlib settings for the book's figures. Fonts large enough to read when a
 #: figure is shrunk to a phone's width, text drawn as paths (no font to fetch).
 BOOK_STYLE = {
     "font.size": 13, "axes.titlesize": 13, "axes.labelsize": 13, "figure.titlesize": 14,

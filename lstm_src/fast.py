@@ -60,7 +60,7 @@ __all__ = [
     "tanh_from_exp",
 ]
 
-#: The order of the four blocks in the stacked weights: the three sigmoid
+#: The order of the four blocks in the stacked weights. The three sigmoid
 #: gates first, and the three blocks whose gradient starts from the cell
 #: state's (f, u, c) last and side by side.
 ORDER = ("o", "f", "u", "c")
