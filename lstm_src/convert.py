@@ -152,7 +152,8 @@ def to_torch_lstm(params):
         "bias_ih_l0": b,
         "bias_hh_l0": np.zeros_like(b),
     }
-    return lstm_state, {"weight": p["W_ya"].T.copy(), "bias": p["b_y"][:, 0].copy()}
+    linear = {"weight": p["W_ya"].T.copy(), "bias": p["b_y"][:, 0].copy()}
+    return lstm_state, linear
 
 
 def from_torch_lstm(lstm_state, linear_state):
@@ -214,7 +215,8 @@ def to_ng(params):
     p = _book_params(params)
     out = {}
     for g in GATES:
-        out[f"W{NG_NAMES[g]}"] = np.concatenate([p[f"W_{g}a"].T, p[f"W_{g}x"].T], axis=1)
+        out[f"W{NG_NAMES[g]}"] = np.concatenate(
+            [p[f"W_{g}a"].T, p[f"W_{g}x"].T], axis=1)
         out[f"b{NG_NAMES[g]}"] = p[f"b_{g}"].copy()
     out["Wy"], out["by"] = p["W_ya"].T.copy(), p["b_y"].copy()
     return out

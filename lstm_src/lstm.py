@@ -194,7 +194,8 @@ def _cell_forward(xt, a_prev, c_prev, p):
         Every intermediate the backward pass needs.
     """
     def z(g):  # eq.1, 3, 5, 7: the pre-activation of gate g
-        return affine_forward(p[f"W_{g}a"], p[f"W_{g}x"], p[f"b_{g}"], a_prev, xt)
+        return affine_forward(p[f"W_{g}a"], p[f"W_{g}x"], p[f"b_{g}"],
+                              a_prev, xt)
 
     gamma_f = sigmoid(z("f"))  # eq.2
     gamma_u = sigmoid(z("u"))  # eq.4
@@ -466,7 +467,8 @@ def previous_state_grads(dz, params):
     """
     da_prev, dx = 0.0, 0.0
     for g in GATES:
-        da_g, dx_g = affine_input_grads(dz[g], params[f"W_{g}a"], params[f"W_{g}x"])
+        da_g, dx_g = affine_input_grads(dz[g], params[f"W_{g}a"],
+                                        params[f"W_{g}x"])
         da_prev, dx = da_prev + da_g, dx + dx_g
     return da_prev, dx
 
@@ -502,10 +504,12 @@ def lstm_cell_backward(da, dc_next, cache):
     )
     grads, dz = {}, {}
     for g, dgamma in (("f", dgamma_f), ("u", dgamma_u), ("o", dgamma_o)):
-        dz[g], grads[f"dW_{g}a"], grads[f"dW_{g}x"], grads[f"db_{g}"] = sigmoid_gate_backward(
+        (dz[g], grads[f"dW_{g}a"], grads[f"dW_{g}x"],
+         grads[f"db_{g}"]) = sigmoid_gate_backward(
             dgamma, k[f"gamma_{g}"], k["a_prev"], k["x"]
         )
-    dz["c"], grads["dW_ca"], grads["dW_cx"], grads["db_c"] = candidate_backward(
+    (dz["c"], grads["dW_ca"], grads["dW_cx"],
+     grads["db_c"]) = candidate_backward(
         dc_tilde, k["c_tilde"], k["a_prev"], k["x"]
     )
     grads["da_prev"], grads["dx"] = previous_state_grads(dz, k["params"])
@@ -539,7 +543,8 @@ def lstm_backward(y, caches):
         ``"dx"`` (n_x, m, T_x) and ``"da0"`` (n_a, m).
     """
     steps, p, y = check_caches(caches, y, "lstm_forward")
-    (n_x, m), n_a, T_x = steps[0]["x"].shape, steps[0]["a"].shape[0], len(steps)
+    (n_x, m), n_a = steps[0]["x"].shape, steps[0]["a"].shape[0]
+    T_x = len(steps)
 
     grads = {"d" + name: np.zeros_like(p[name]) for name in PARAM_NAMES}
     dtype = steps[0]["a"].dtype
@@ -548,8 +553,10 @@ def lstm_backward(y, caches):
     dc_next = np.zeros((n_a, m), dtype)
     for t in reversed(range(T_x)):
         k = steps[t]
-        dz_y = softmax_cross_entropy_backward(k["y_hat"], y[:, :, t])  # eq. out-dz
-        dW_ya, db_y, da_from_y = output_layer_backward(dz_y, k["a"], p["W_ya"])  # out-dWya, out-dby
+        # eq. out-dz, then out-dWya, out-dby
+        dz_y = softmax_cross_entropy_backward(k["y_hat"], y[:, :, t])
+        dW_ya, db_y, da_from_y = output_layer_backward(dz_y, k["a"],
+                                                       p["W_ya"])
         grads["dW_ya"] += dW_ya
         grads["db_y"] += db_y
         da = hidden_state_grad(da_from_y, da_next)  # eq. hc-da

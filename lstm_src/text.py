@@ -198,13 +198,15 @@ def batchify(ids, batch, seq_len):
         If the text is shorter than one window, ``batch * seq_len + 1`` characters.
     """
     for name, v in (("batch", batch), ("seq_len", seq_len)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+        if (isinstance(v, bool) or not isinstance(v, (int, np.integer))
+                or v < 1):
             raise ValueError(f"{name} must be a positive integer; got {v!r}")
     ids = np.asarray(ids)
     need = batch * seq_len + 1
     if ids.ndim != 1 or len(ids) < need:
-        raise ValueError(f"the text must hold at least one training window, batch * seq_len + 1 = "
-                         f"{batch} * {seq_len} + 1 = {need} characters; got {ids.size}")
+        raise ValueError("the text must hold at least one training window, "
+                         f"batch * seq_len + 1 = {batch} * {seq_len} + 1 "
+                         f"= {need} characters; got {ids.size}")
     row_len = (len(ids) - 1) // batch
     n_windows = row_len // seq_len
     used = n_windows * seq_len
@@ -212,7 +214,8 @@ def batchify(ids, batch, seq_len):
     rows_out = ids[1:batch * row_len + 1].reshape(batch, row_len)[:, :used]
 
     def windows(rows):
-        return rows.reshape(batch, n_windows, seq_len).transpose(1, 0, 2).copy()
+        shaped = rows.reshape(batch, n_windows, seq_len)
+        return shaped.transpose(1, 0, 2).copy()
 
     return windows(rows_in), windows(rows_out)
 

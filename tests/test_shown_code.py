@@ -1,8 +1,11 @@
 """The code the book shows and the API reference behind it (tools/shown_code.py,
 book/api.md): shown code without docstrings, every module in the reference."""
+import ast
 import pathlib
 import re
+import subprocess
 import sys
+import textwrap
 
 import pytest
 
@@ -59,6 +62,50 @@ def test_every_module_has_a_section_in_the_api_reference():
     modules = {f"lstm_src.{p.stem}" for p in (ROOT / "lstm_src").glob("*.py")
                if not p.stem.startswith("_")} | {"lstm_src.feedback"}
     assert modules <= listed, f"not in book/api.md: {sorted(modules - listed)}"
+
+
+def shown_snippets():
+    """{"lstm.py:lstm_backward": the code a chapter shows}, docstrings dropped."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_docs import literalincludes
+
+    snippets = {}
+    for module, name in literalincludes():
+        text = (ROOT / "lstm_src" / module).read_text()
+        scope = ast.parse(text)
+        for part in name.split("."):
+            scope = next(n for n in ast.iter_child_nodes(scope)
+                         if getattr(n, "name", None) == part)
+        first = min([scope.lineno] + [d.lineno for d in scope.decorator_list])
+        code = "\n".join(text.splitlines()[first - 1:scope.end_lineno]) + "\n"
+        snippets[f"{module}:{name}"] = textwrap.dedent(shown_code.strip_docstrings(code))
+    return snippets
+
+
+def long_lines(code):
+    """ruff's E501 at 79 columns on code: the lines it reports, as text."""
+    pytest.importorskip("ruff", reason="ruff is in requirements-test.txt")
+    proc = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated",
+         "--select", "E501", "--line-length", "79", "--output-format", "concise",
+         "--stdin-filename", "shown.py", "-"],
+        input=code, capture_output=True, text=True, timeout=60)
+    assert proc.returncode in (0, 1), proc.stderr
+    return [line for line in proc.stdout.splitlines() if "E501" in line]
+
+
+def test_ruff_finds_a_long_line():
+    assert len(long_lines("x = 1\ny = '" + "a" * 80 + "'\n")) == 1
+    assert not long_lines("x = 1\n")
+
+
+def test_shown_code_fits_79_columns():
+    """Every function or class a chapter shows is within 79 columns (ruff E501), so
+    the page's code column (about 80 characters at 1280 px) never scrolls."""
+    snippets = shown_snippets()
+    assert len(snippets) > 30
+    too_long = {key: long_lines(code) for key, code in snippets.items()}
+    assert not {k: v for k, v in too_long.items() if v}
 
 
 def built(page):
