@@ -186,18 +186,22 @@ def draw_lstm_cell(ax=None, direction="forward", highlight=(), title=None):
         edge = red if on else "black"
         face = "#fadbd8" if on else "white"
         if kind == "value":
-            ax.text(x, y, text, ha="center", va="center", fontsize=15, zorder=4,
-                    color=red if on else "black",
+            ax.text(x, y, text, ha="center", va="center", fontsize=17,
+                    zorder=4, color=red if on else "black",
                     bbox=dict(boxstyle="round,pad=0.25", fc=face, ec=edge if on else "none"))
         elif kind in ("gate", "box"):
-            w = 0.9 if kind == "gate" else (1.1 if text == "softmax" else 0.8)
+            w = 1.0 if kind == "gate" else (1.7 if text == "softmax" else 1.0)
             ax.add_patch(FancyBboxPatch((x - w / 2, y - 0.3), w, 0.6, boxstyle="round,pad=0.05",
                                         fc="#fef9e7" if not on else face, ec=edge, lw=1.5,
                                         zorder=3))
             ax.text(x, y, text, ha="center", va="center",
-                    fontsize=13 if kind == "gate" else 11, zorder=4)
+                    fontsize=14, zorder=4)
             if name in _GATE_LABELS:
-                ax.text(x + 0.12, y + 0.62, _GATE_LABELS[name], ha="left", va="center", fontsize=13,
+                # left of the line for Gamma_o, whose output turns right
+                left = name == "gamma_o"
+                ax.text(x - 0.12 if left else x + 0.12, y + 0.66,
+                        _GATE_LABELS[name], ha="right" if left else "left",
+                        va="center", fontsize=15,
                         color=red if on else "black", zorder=4)
         elif name == "stack":
             ax.add_patch(Circle((x, y), 0.07, color=red if on else grey, zorder=3))
@@ -208,17 +212,20 @@ def draw_lstm_cell(ax=None, direction="forward", highlight=(), title=None):
 
     if direction == "backward":
         for x, y in _FAN_OUT:
-            ax.add_patch(Circle((x, y), 0.16, fc="white", ec="#1f618d", lw=1.5, zorder=5))
-            ax.text(x, y, "+", ha="center", va="center", fontsize=11, color="#1f618d", zorder=6)
+            ax.add_patch(Circle((x, y), 0.18, fc="white", ec="#1f618d", lw=1.5,
+                                zorder=5))
+            ax.text(x, y, "+", ha="center", va="center", fontsize=12,
+                    color="#1f618d", zorder=6)
 
     note = "to step t+1" if direction == "forward" else "from step t+1"
-    ax.text(11.6, 6.45, note, ha="center", fontsize=9, color=grey)
-    ax.text(11.6, 0.55, note, ha="center", fontsize=9, color=grey)
+    # below each outgoing line, clear of its label's box
+    ax.text(11.75, 5.55, note, ha="center", va="top", fontsize=12, color=grey)
+    ax.text(11.75, 0.55, note, ha="center", va="top", fontsize=12, color=grey)
     if title is None:
         title = ("One LSTM step: data flow (forward pass)" if direction == "forward"
                  else "One LSTM step: gradient flow (backward pass)")
     ax.set_title(title, fontsize=13)
-    ax.set_xlim(-0.8, 12.4)
+    ax.set_xlim(-0.8, 12.7)
     ax.set_ylim(-1.0, 8.5)
     ax.set_aspect("equal")
     ax.axis("off")
