@@ -145,7 +145,8 @@ def matvec_weight_jacobian(x, n_out):
     x = _column("x", x)
     if (not isinstance(n_out, (int, np.integer)) or isinstance(n_out, bool)
             or n_out < 1):
-        raise ValueError(f"n_out must be a positive integer; got {n_out!r}")
+        raise ValueError("n_out must be a positive integer; "
+                         f"got {n_out!r}")
     return np.kron(x.T, np.eye(n_out))
 
 

@@ -166,16 +166,17 @@ def train_step(run, data):
                                              c0=run["c"])
     loss = float(cross_entropy(y_hat, y)) / cfg["seq_len"]
     grads = model.lstm_backward(y, caches)
-    grads, _ = clip_gradients({"d" + k: grads["d" + k] for k in run["params"]},
-                              cfg["clip"])
-    run["params"], run["adam"] = adam_step(run["params"], grads, run["adam"],
-                                           cfg["lr"])
+    grads = {"d" + k: grads["d" + k] for k in run["params"]}
+    grads, _ = clip_gradients(grads, cfg["clip"])
+    run["params"], run["adam"] = adam_step(run["params"], grads,
+                                           run["adam"], cfg["lr"])
     # carried, as values only
     run["a"], run["c"] = a[:, :, -1].copy(), c[:, :, -1].copy()
     run["window"] += 1
     if run["window"] == len(inputs):                    # end of the text
         run["window"] = 0
-        run["a"], run["c"] = np.zeros_like(run["a"]), np.zeros_like(run["c"])
+        run["a"] = np.zeros_like(run["a"])
+        run["c"] = np.zeros_like(run["c"])
     run["step"] += 1
     run["train_loss"].append(loss)
     return loss
@@ -286,7 +287,8 @@ def sample(run, n_chars, temperature=1.0, prime="\n", rng=None):
                          f"got {temperature!r}")
     if (isinstance(n_chars, bool)
             or not isinstance(n_chars, (int, np.integer)) or n_chars < 0):
-        raise ValueError(f"n_chars must be an integer >= 0; got {n_chars!r}")
+        raise ValueError("n_chars must be an integer >= 0; "
+                         f"got {n_chars!r}")
     if not isinstance(prime, str) or not prime:
         raise ValueError("prime must be a non-empty str (at least one "
                          f"character to start from); got {prime!r}")
@@ -305,7 +307,8 @@ def sample(run, n_chars, temperature=1.0, prime="\n", rng=None):
         u = rng.random() * cdf[-1]
         i = min(int(np.searchsorted(cdf, u, side="right")), n - 1)
         out.append(vocab[i])
-        a_all, _, c_all, _ = model.lstm_forward(one_hot([[i]], n), a, p, c0=c)
+        x = one_hot([[i]], n)
+        a_all, _, c_all, _ = model.lstm_forward(x, a, p, c0=c)
         a, c = a_all[:, :, -1], c_all[:, :, -1]
     return "".join(out)
 

@@ -203,13 +203,15 @@ def batchify(ids, batch, seq_len):
     for name, v in (("batch", batch), ("seq_len", seq_len)):
         if (isinstance(v, bool) or not isinstance(v, (int, np.integer))
                 or v < 1):
-            raise ValueError(f"{name} must be a positive integer; got {v!r}")
+            raise ValueError(f"{name} must be a positive integer; "
+                             f"got {v!r}")
     ids = np.asarray(ids)
     need = batch * seq_len + 1
     if ids.ndim != 1 or len(ids) < need:
-        raise ValueError("the text must hold at least one training window, "
-                         f"batch * seq_len + 1 = {batch} * {seq_len} + 1 "
-                         f"= {need} characters; got {ids.size}")
+        raise ValueError("the text must hold at least one training "
+                         f"window, batch * seq_len + 1 = {batch} * "
+                         f"{seq_len} + 1 = {need} characters; "
+                         f"got {ids.size}")
     row_len = (len(ids) - 1) // batch
     n_windows = row_len // seq_len
     used = n_windows * seq_len

@@ -72,7 +72,8 @@ def clip_gradients(grads, max_norm):
         norm would be meaningless).
     """
     if (isinstance(max_norm, bool)
-            or not isinstance(max_norm, (int, float, np.integer, np.floating))
+            or not isinstance(max_norm,
+                              (int, float, np.integer, np.floating))
             or not np.isfinite(max_norm) or max_norm <= 0):
         raise ValueError("max_norm must be a positive finite number; "
                          f"got {max_norm!r}")
@@ -122,7 +123,8 @@ def echo_task(n_symbols, m, T_x, delay=1, seed=0):
                          ("T_x", T_x, 1), ("delay", delay, 1)):
         if (isinstance(v, bool) or not isinstance(v, (int, np.integer))
                 or v < low):
-            raise ValueError(f"{name} must be an integer >= {low}; got {v!r}")
+            raise ValueError(f"{name} must be an integer >= {low}; "
+                             f"got {v!r}")
     if T_x <= delay:
         raise ValueError(f"T_x must be larger than delay = {delay}; "
                          f"got T_x = {T_x}")

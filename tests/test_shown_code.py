@@ -82,12 +82,18 @@ def shown_snippets():
     return snippets
 
 
+# The code column of a page at 1280 px holds 75 characters (672 px of 14 px
+# monospace, 8.43 px a character, less 2 x 16 px padding; the contents bar on the
+# right takes the rest): what the book shows stays within it.
+COLUMNS = 75
+
+
 def long_lines(code):
-    """ruff's E501 at 79 columns on code: the lines it reports, as text."""
+    """ruff's E501 at COLUMNS on code: the lines it reports, as text."""
     pytest.importorskip("ruff", reason="ruff is in requirements-test.txt")
     proc = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated",
-         "--select", "E501", "--line-length", "79", "--output-format", "concise",
+         "--select", "E501", "--line-length", str(COLUMNS), "--output-format", "concise",
          "--stdin-filename", "shown.py", "-"],
         input=code, capture_output=True, text=True, timeout=60)
     assert proc.returncode in (0, 1), proc.stderr
@@ -95,13 +101,13 @@ def long_lines(code):
 
 
 def test_ruff_finds_a_long_line():
-    assert len(long_lines("x = 1\ny = '" + "a" * 80 + "'\n")) == 1
+    assert len(long_lines("x = 1\ny = '" + "a" * 72 + "'\n")) == 1
     assert not long_lines("x = 1\n")
 
 
-def test_shown_code_fits_79_columns():
-    """Every function or class a chapter shows is within 79 columns (ruff E501), so
-    the page's code column (about 80 characters at 1280 px) never scrolls."""
+def test_shown_code_fits_the_column():
+    """Every function or class a chapter shows is within COLUMNS (ruff E501), so the
+    page's code column never scrolls at 1280 px."""
     snippets = shown_snippets()
     assert len(snippets) > 30
     too_long = {key: long_lines(code) for key, code in snippets.items()}
@@ -113,6 +119,20 @@ def built(page):
     if not path.is_file():
         pytest.skip("no _build/html: build the book first")
     return path.read_text()
+
+
+def test_chapter_code_cells_fit_the_column():
+    """Every code cell a chapter shows is within COLUMNS too."""
+    import json
+
+    long = []
+    for path in sorted((ROOT / "book").rglob("*.ipynb")):
+        for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+            if cell["cell_type"] != "code" or "remove-cell" in cell["metadata"].get("tags", []):
+                continue
+            long += [f"{path.name} cell {i}: {line}" for line in
+                     "".join(cell["source"]).splitlines() if len(line) > COLUMNS]
+    assert not long
 
 
 def test_built_pages_show_no_docstring_in_code():
