@@ -143,8 +143,8 @@ def matvec_weight_jacobian(x, n_out):
     ndarray (n_out, n_in * n_out)
     """
     x = _column("x", x)
-    if (not isinstance(n_out, (int, np.integer)) or isinstance(n_out, bool)
-            or n_out < 1):
+    if (not isinstance(n_out, (int, np.integer))
+            or isinstance(n_out, bool) or n_out < 1):
         raise ValueError("n_out must be a positive integer; "
                          f"got {n_out!r}")
     return np.kron(x.T, np.eye(n_out))
@@ -213,8 +213,8 @@ def chain_jacobians(*jacobians):
         jac = _matrix(f"Jacobian {k}", jac)
         if jac.shape[0] != out.shape[1]:
             raise ValueError(
-                f"Jacobian {k} must have {out.shape[1]} rows (the columns "
-                f"of the product before it, shape {out.shape}); "
+                f"Jacobian {k} must have {out.shape[1]} rows (the "
+                f"columns of the product before it, shape {out.shape}); "
                 f"got shape {jac.shape}"
             )
         out = out @ jac

@@ -107,8 +107,10 @@ def stack_gate_weights(params, dtype=np.float64, out=None):
         out = (np.empty((n_a + n_x, 4 * n_a), dtype),
                np.empty((4 * n_a, 1), dtype))
     W, b = out
-    np.concatenate([params[f"W_{g}a"] for g in ORDER], axis=1, out=W[:n_a])
-    np.concatenate([params[f"W_{g}x"] for g in ORDER], axis=1, out=W[n_a:])
+    np.concatenate([params[f"W_{g}a"] for g in ORDER], axis=1,
+                   out=W[:n_a])
+    np.concatenate([params[f"W_{g}x"] for g in ORDER], axis=1,
+                   out=W[n_a:])
     np.concatenate([params[f"b_{g}"] for g in ORDER], axis=0, out=b)
     return W, b
 
@@ -263,7 +265,8 @@ def lstm_forward(x, a0, params, c0=None):
 
     W, b, W_T_scaled, S, G, C, TC, Y = POOL.arrays(
         [(K, 4 * n), (4 * n, 1), (4 * n, K), (K, T_x + 1, m),
-         (T_x, 4 * n, m), (T_x + 1, n, m), (T_x, n, m), (n_y, T_x, m)], dt)
+         (T_x, 4 * n, m), (T_x + 1, n, m), (T_x, n, m), (n_y, T_x, m)],
+        dt)
     stack_gate_weights(p, out=(W, b))
     scale = np.repeat(np.asarray(EXP_SCALE, dt), n)[:, None]  # for exp
     np.multiply(W.T, scale, out=W_T_scaled)
@@ -453,7 +456,8 @@ def lstm_backward(y, caches):
     (T_x, n, m), n_y, dt = TC.shape, Y.shape[0], TC.dtype
 
     dY, dA, dZ, dZ_cols = POOL.arrays(
-        [(n_y, T_x, m), (n, T_x, m), (T_x, 4 * n, m), (4 * n, T_x, m)], dt)
+        [(n_y, T_x, m), (n, T_x, m), (T_x, 4 * n, m), (4 * n, T_x, m)],
+        dt)
     # the output layer, all steps at once: dZ_y = (Y_hat - Y) / m
     np.subtract(Y, y.transpose(0, 2, 1), out=dY)
     dY /= m
@@ -472,9 +476,11 @@ def lstm_backward(y, caches):
         # dJ/da<t-1> = W_a delta z, all four gates in one product:
         np.matmul(W_a, dZ[t], out=da_next)
 
-    np.copyto(dZ_cols, dZ.transpose(1, 0, 2))  # the steps' dz side by side
+    # the steps' dz side by side
+    np.copyto(dZ_cols, dZ.transpose(1, 0, 2))
     dW, db = sequence_weight_grads(S[:, :T_x], dZ_cols)
-    dX = np.matmul(W[n:], dZ_cols.reshape(4 * n, T_x * m))  # W_x dz, all t
+    # W_x dz, all t
+    dX = np.matmul(W[n:], dZ_cols.reshape(4 * n, T_x * m))
     grads = {}
     for i, g in enumerate(ORDER):
         block = slice(i * n, (i + 1) * n)

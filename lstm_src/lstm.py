@@ -498,7 +498,8 @@ def lstm_cell_backward(da, dc_next, cache):
         ``da_prev`` (n_a, m), ``dc_prev`` (n_a, m), ``dx`` (n_x, m).
     """
     k = cache
-    dgamma_o, dc = hidden_state_backward(da, dc_next, k["c"], k["gamma_o"])
+    dgamma_o, dc = hidden_state_backward(da, dc_next, k["c"],
+                                         k["gamma_o"])
     dgamma_u, dc_tilde, dgamma_f, dc_prev = cell_state_backward(
         dc, k["gamma_f"], k["c_prev"], k["gamma_u"], k["c_tilde"]
     )

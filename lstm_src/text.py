@@ -216,7 +216,8 @@ def batchify(ids, batch, seq_len):
     n_windows = row_len // seq_len
     used = n_windows * seq_len
     rows_in = ids[:batch * row_len].reshape(batch, row_len)[:, :used]
-    rows_out = ids[1:batch * row_len + 1].reshape(batch, row_len)[:, :used]
+    rows_out = ids[1:batch * row_len + 1].reshape(batch, row_len)
+    rows_out = rows_out[:, :used]
 
     def windows(rows):
         shaped = rows.reshape(batch, n_windows, seq_len)

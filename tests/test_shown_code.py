@@ -82,10 +82,10 @@ def shown_snippets():
     return snippets
 
 
-# The code column of a page at 1280 px holds 75 characters (672 px of 14 px
+# The code column of a page at 1280 px holds 74 characters (672 px of 14 px
 # monospace, 8.43 px a character, less 2 x 16 px padding; the contents bar on the
 # right takes the rest): what the book shows stays within it.
-COLUMNS = 75
+COLUMNS = 74
 
 
 def long_lines(code):
