@@ -143,8 +143,10 @@ def matvec_weight_jacobian(x, n_out):
     ndarray (n_out, n_in * n_out)
     """
     x = _column("x", x)
-    if not isinstance(n_out, (int, np.integer)) or isinstance(n_out, bool) or n_out < 1:
-        raise ValueError(f"n_out must be a positive integer; got {n_out!r}")
+    if (not isinstance(n_out, (int, np.integer))
+            or isinstance(n_out, bool) or n_out < 1):
+        raise ValueError("n_out must be a positive integer; "
+                         f"got {n_out!r}")
     return np.kron(x.T, np.eye(n_out))
 
 
@@ -204,14 +206,16 @@ def chain_jacobians(*jacobians):
     ndarray (r_1, c_last)
     """
     if not jacobians:
-        raise ValueError("chain_jacobians needs at least one Jacobian; got none")
+        raise ValueError(
+            "chain_jacobians needs at least one Jacobian; got none")
     out = _matrix("Jacobian 1", jacobians[0])
     for k, jac in enumerate(jacobians[1:], start=2):
         jac = _matrix(f"Jacobian {k}", jac)
         if jac.shape[0] != out.shape[1]:
             raise ValueError(
-                f"Jacobian {k} must have {out.shape[1]} rows (the columns of the product "
-                f"before it, shape {out.shape}); got shape {jac.shape}"
+                f"Jacobian {k} must have {out.shape[1]} rows (the "
+                f"columns of the product before it, shape {out.shape}); "
+                f"got shape {jac.shape}"
             )
         out = out @ jac
     return out

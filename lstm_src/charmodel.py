@@ -164,16 +164,21 @@ def train_step(run, data):
     model = model_module(cfg["model"])
     inputs, targets = data["train"]
     x, y = window(inputs, targets, run["window"], n)
-    a, y_hat, c, caches = model.lstm_forward(x, run["a"], run["params"], c0=run["c"])
+    a, y_hat, c, caches = model.lstm_forward(x, run["a"], run["params"],
+                                             c0=run["c"])
     loss = float(cross_entropy(y_hat, y)) / cfg["seq_len"]
     grads = model.lstm_backward(y, caches)
-    grads, _ = clip_gradients({"d" + k: grads["d" + k] for k in run["params"]}, cfg["clip"])
-    run["params"], run["adam"] = adam_step(run["params"], grads, run["adam"], cfg["lr"])
-    run["a"], run["c"] = a[:, :, -1].copy(), c[:, :, -1].copy()     # carried, as values only
+    grads = {"d" + k: grads["d" + k] for k in run["params"]}
+    grads, _ = clip_gradients(grads, cfg["clip"])
+    run["params"], run["adam"] = adam_step(run["params"], grads,
+                                           run["adam"], cfg["lr"])
+    # carried, as values only
+    run["a"], run["c"] = a[:, :, -1].copy(), c[:, :, -1].copy()
     run["window"] += 1
-    if run["window"] == len(inputs):                                  # end of the text
+    if run["window"] == len(inputs):                    # end of the text
         run["window"] = 0
-        run["a"], run["c"] = np.zeros_like(run["a"]), np.zeros_like(run["c"])
+        run["a"] = np.zeros_like(run["a"])
+        run["c"] = np.zeros_like(run["c"])
     run["step"] += 1
     run["train_loss"].append(loss)
     return loss
@@ -308,15 +313,18 @@ def sample(run, n_chars, temperature=1.0, prime="\n", rng=None):
     rng = run["rng"] if rng is None else rng
     n, n_a = len(vocab), p["W_ya"].shape[0]
     x = one_hot(encode(prime, vocab)[None, :], n)
-    a_all, _, c_all, _ = model.lstm_forward(x, np.zeros((n_a, 1)), p, c0=np.zeros((n_a, 1)))
+    zeros = np.zeros((n_a, 1))
+    a_all, _, c_all, _ = model.lstm_forward(x, zeros, p, c0=zeros)
     a, c = a_all[:, :, -1], c_all[:, :, -1]
     out = []
     for _ in range(n_chars):
         probs = softmax((p["W_ya"].T @ a + p["b_y"])[:, 0] / temperature)
         cdf = np.cumsum(probs)
-        i = min(int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")), n - 1)
+        u = rng.random() * cdf[-1]
+        i = min(int(np.searchsorted(cdf, u, side="right")), n - 1)
         out.append(vocab[i])
-        a_all, _, c_all, _ = model.lstm_forward(one_hot([[i]], n), a, p, c0=c)
+        x = one_hot([[i]], n)
+        a_all, _, c_all, _ = model.lstm_forward(x, a, p, c0=c)
         a, c = a_all[:, :, -1], c_all[:, :, -1]
     return "".join(out)
 

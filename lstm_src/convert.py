@@ -9,21 +9,17 @@ time-major (T_x, m, n) or batch-major (m, T_x, n) arrays. numpy only: the
 PyTorch layout is a dict of numpy arrays named like ``torch.nn.LSTM``'s
 ``state_dict()`` keys.
 
-============  ==========================  ===============  ========================
-layout        stacked weights             block order      output layer
-============  ==========================  ===============  ========================
-PyTorch       weight_ih_l0 (4n_a, n_x),   i, f, g, o       Linear weight (n_y, n_a),
-              weight_hh_l0 (4n_a, n_a),                    bias (n_y,)
-              bias_ih_l0, bias_hh_l0
-              (4n_a,) each
-Ng            Wf, Wi, Wc, Wo (n_a, n_a+n_x)  one per gate  Wy (n_y, n_a), by (n_y, 1)
-              on [a; x]; bf ... (n_a, 1)
-CS231n        Wx (n_x, 4n_a),             i, f, o, g       W_vocab (n_a, n_y),
-              Wh (n_a, 4n_a), b (4n_a,)                    b_vocab (n_y,)
-Keras         kernel (n_x, 4n_a),         i, f, c, o       Dense kernel (n_a, n_y),
-              recurrent_kernel (n_a, 4n_a),                bias (n_y,)
-              bias (4n_a,)
-============  ==========================  ===============  ========================
+Each layout (stacked weights; block order; output layer):
+
+- PyTorch: ``weight_ih_l0`` (4n_a, n_x), ``weight_hh_l0`` (4n_a, n_a),
+  ``bias_ih_l0`` and ``bias_hh_l0`` (4n_a,) each; blocks i, f, g, o;
+  Linear ``weight`` (n_y, n_a), ``bias`` (n_y,).
+- Ng: ``Wf, Wi, Wc, Wo`` (n_a, n_a+n_x) on [a; x], ``bf`` ... (n_a, 1); one
+  matrix per gate; ``Wy`` (n_y, n_a), ``by`` (n_y, 1).
+- CS231n: ``Wx`` (n_x, 4n_a), ``Wh`` (n_a, 4n_a), ``b`` (4n_a,); blocks
+  i, f, o, g; ``W_vocab`` (n_a, n_y), ``b_vocab`` (n_y,).
+- Keras: ``kernel`` (n_x, 4n_a), ``recurrent_kernel`` (n_a, 4n_a), ``bias``
+  (4n_a,); blocks i, f, c, o; Dense ``kernel`` (n_a, n_y), ``bias`` (n_y,).
 
 The libraries' input gate i is the book's update gate u, and their g (or c)
 is the book's candidate :math:`\tilde c`. Defined in the chapter "The same
@@ -48,7 +44,9 @@ __all__ = [
 
 #: The book's gate letters in the order each library stacks its four blocks.
 TORCH_ORDER = ("u", "f", "c", "o")   # torch: i, f, g, o
+#: The same for CS231n.
 CS231N_ORDER = ("u", "f", "o", "c")  # CS231n: i, f, o, g
+#: The same for Keras.
 KERAS_ORDER = ("u", "f", "c", "o")   # Keras: i, f, c, o
 
 #: Ng's letter for each of the book's gates (his update gate is "i").
@@ -157,7 +155,8 @@ def to_torch_lstm(params):
         "bias_ih_l0": b,
         "bias_hh_l0": np.zeros_like(b),
     }
-    return lstm_state, {"weight": p["W_ya"].T.copy(), "bias": p["b_y"][:, 0].copy()}
+    linear = {"weight": p["W_ya"].T.copy(), "bias": p["b_y"][:, 0].copy()}
+    return lstm_state, linear
 
 
 def from_torch_lstm(lstm_state, linear_state):
@@ -219,7 +218,8 @@ def to_ng(params):
     p = _book_params(params)
     out = {}
     for g in GATES:
-        out[f"W{NG_NAMES[g]}"] = np.concatenate([p[f"W_{g}a"].T, p[f"W_{g}x"].T], axis=1)
+        out[f"W{NG_NAMES[g]}"] = np.concatenate(
+            [p[f"W_{g}a"].T, p[f"W_{g}x"].T], axis=1)
         out[f"b{NG_NAMES[g]}"] = p[f"b_{g}"].copy()
     out["Wy"], out["by"] = p["W_ya"].T.copy(), p["b_y"].copy()
     return out

@@ -70,8 +70,8 @@ _EDGES = [
 ]
 
 # Width of a box by its text (others 0.8).
-_BOX_WIDTHS = {"softmax": 1.1,
-               r"$\mathbf{W}_{na}^\top\!\cdot+\mathbf{b}_{na}$": 1.7}  # GRU
+_BOX_WIDTHS = {"softmax": 1.7,
+               r"$\mathbf{W}_{na}^\top\!\cdot+\mathbf{b}_{na}$": 2.3}  # GRU
 
 # Where one quantity feeds several places: in the backward pass the gradients
 # arriving there are added (eqs. hc-da, hc-dc and prev-da of Part III).
@@ -98,7 +98,7 @@ def _highlighted_ops(named, layout=None, edges=None, nodes=NODES):
     return spread(named, succ) & spread(named, pred)
 
 
-#: matplotlib settings for the book's figures: fonts large enough to read when a
+#: matplotlib settings for the book's figures. Fonts large enough to read when a
 #: figure is shrunk to a phone's width, text drawn as paths (no font to fetch).
 BOOK_STYLE = {
     "font.size": 13, "axes.titlesize": 13, "axes.labelsize": 13, "figure.titlesize": 14,
@@ -139,20 +139,20 @@ def _draw_graph(ax, layout, edges, hot, direction, labels, halos=()):
         edge = red if on else "black"
         face = "#fadbd8" if on else "white"
         if kind == "value":
-            ax.text(x, y, text, ha="center", va="center", fontsize=15,
+            ax.text(x, y, text, ha="center", va="center", fontsize=17,
                     zorder=4, color=red if on else "black",
                     bbox=dict(boxstyle="round,pad=0.25", fc=face,
                               ec=edge if on else "none"))
         elif kind in ("gate", "box"):
-            w = 0.9 if kind == "gate" else _BOX_WIDTHS.get(text, 0.8)
+            w = 1.0 if kind == "gate" else _BOX_WIDTHS.get(text, 1.0)
             ax.add_patch(FancyBboxPatch(
                 (x - w / 2, y - 0.3), w, 0.6, boxstyle="round,pad=0.05",
                 fc="#fef9e7" if not on else face, ec=edge, lw=1.5, zorder=3))
-            ax.text(x, y, text, ha="center", va="center",
-                    fontsize=13 if kind == "gate" else 11, zorder=4)
+            ax.text(x, y, text, ha="center", va="center", fontsize=14,
+                    zorder=4)
             if name in labels:
                 dx, dy, ha, label = labels[name]
-                ax.text(x + dx, y + dy, label, ha=ha, va="center", fontsize=13,
+                ax.text(x + dx, y + dy, label, ha=ha, va="center", fontsize=15,
                         color=red if on else "black", zorder=4)
         elif name == "stack":
             ax.add_patch(Circle((x, y), 0.07, color=red if on else grey,
@@ -229,23 +229,29 @@ def draw_lstm_cell(ax=None, direction="forward", highlight=(), title=None):
     hot = highlight | _highlighted_ops(highlight)
     grey = "#555555"
 
-    _draw_graph(ax, _LAYOUT, _EDGES, hot, direction,
-                {k: (0.12, 0.62, "left", v) for k, v in _GATE_LABELS.items()},
+    # each gate's name right of its line; left for Gamma_o, whose line
+    # turns right
+    labels = {k: (-0.12, 0.66, "right", v) if k == "gamma_o"
+              else (0.12, 0.66, "left", v) for k, v in _GATE_LABELS.items()}
+    _draw_graph(ax, _LAYOUT, _EDGES, hot, direction, labels,
                 halos={("a", "softmax")})
 
     if direction == "backward":
         for x, y in _FAN_OUT:
-            ax.add_patch(Circle((x, y), 0.16, fc="white", ec="#1f618d", lw=1.5, zorder=5))
-            ax.text(x, y, "+", ha="center", va="center", fontsize=11, color="#1f618d", zorder=6)
+            ax.add_patch(Circle((x, y), 0.18, fc="white", ec="#1f618d", lw=1.5,
+                                zorder=5))
+            ax.text(x, y, "+", ha="center", va="center", fontsize=12,
+                    color="#1f618d", zorder=6)
 
     note = "to step t+1" if direction == "forward" else "from step t+1"
-    ax.text(11.6, 6.45, note, ha="center", fontsize=9, color=grey)
-    ax.text(11.6, 0.55, note, ha="center", fontsize=9, color=grey)
+    # below each outgoing line, clear of its label's box
+    ax.text(11.75, 5.55, note, ha="center", va="top", fontsize=12, color=grey)
+    ax.text(11.75, 0.55, note, ha="center", va="top", fontsize=12, color=grey)
     if title is None:
         title = ("One LSTM step: data flow (forward pass)" if direction == "forward"
                  else "One LSTM step: gradient flow (backward pass)")
     ax.set_title(title, fontsize=13)
-    ax.set_xlim(-0.8, 12.4)
+    ax.set_xlim(-0.8, 12.7)
     ax.set_ylim(-1.0, 8.5)
     ax.set_aspect("equal")
     ax.axis("off")
@@ -340,7 +346,8 @@ def draw_gru_cell(ax=None, highlight=(), title=None):
     _draw_graph(ax, _GRU_LAYOUT, _GRU_EDGES, hot, "forward",
                 _GRU_LABELS,
                 halos={("n_tilde", "mul_n")})
-    ax.text(12.0, 5.55, "to step t+1", ha="center", fontsize=9,
+    # below the outgoing line, clear of a<t>'s label
+    ax.text(12.0, 5.45, "to step t+1", ha="center", va="top", fontsize=12,
             color="#555555")
     ax.set_title(title or "One GRU step: data flow (forward pass)",
                  fontsize=13)

@@ -61,7 +61,7 @@ __all__ = [
     "tanh_from_exp",
 ]
 
-#: The order of the four blocks in the stacked weights: the three sigmoid
+#: The order of the four blocks in the stacked weights. The three sigmoid
 #: gates first, and the three blocks whose gradient starts from the cell
 #: state's (f, u, c) last and side by side.
 ORDER = ("o", "f", "u", "c")
@@ -104,10 +104,14 @@ def stack_gate_weights(params, dtype=np.float64, out=None):
     b : ndarray (4 n_a, 1)
     """
     n_a, n_x = params["W_oa"].shape[0], params["W_ox"].shape[0]
-    W, b = out if out is not None else (np.empty((n_a + n_x, 4 * n_a), dtype),
-                                        np.empty((4 * n_a, 1), dtype))
-    np.concatenate([params[f"W_{g}a"] for g in ORDER], axis=1, out=W[:n_a])
-    np.concatenate([params[f"W_{g}x"] for g in ORDER], axis=1, out=W[n_a:])
+    if out is None:
+        out = (np.empty((n_a + n_x, 4 * n_a), dtype),
+               np.empty((4 * n_a, 1), dtype))
+    W, b = out
+    np.concatenate([params[f"W_{g}a"] for g in ORDER], axis=1,
+                   out=W[:n_a])
+    np.concatenate([params[f"W_{g}x"] for g in ORDER], axis=1,
+                   out=W[n_a:])
     np.concatenate([params[f"b_{g}"] for g in ORDER], axis=0, out=b)
     return W, b
 
@@ -261,8 +265,9 @@ def lstm_forward(x, a0, params, c0=None):
     n_y, K = W_ya.shape[1], n + n_x
 
     W, b, W_T_scaled, S, G, C, TC, Y = POOL.arrays(
-        [(K, 4 * n), (4 * n, 1), (4 * n, K), (K, T_x + 1, m), (T_x, 4 * n, m),
-         (T_x + 1, n, m), (T_x, n, m), (n_y, T_x, m)], dt)
+        [(K, 4 * n), (4 * n, 1), (4 * n, K), (K, T_x + 1, m),
+         (T_x, 4 * n, m), (T_x + 1, n, m), (T_x, n, m), (n_y, T_x, m)],
+        dt)
     stack_gate_weights(p, out=(W, b))
     scale = np.repeat(np.asarray(EXP_SCALE, dt), n)[:, None]  # for exp
     np.multiply(W.T, scale, out=W_T_scaled)
@@ -274,7 +279,8 @@ def lstm_forward(x, a0, params, c0=None):
     C[0] = 0.0 if c0 is None else c0  # C[t] = c<t>
     tmp = np.empty((4 * n, m), dt)
     u_c_tilde = tmp[:n]
-    with np.errstate(over="ignore"):  # exp(-z) = inf exactly where a gate is 0
+    # exp(-z) = inf exactly where a gate is 0
+    with np.errstate(over="ignore"):
         for t in range(T_x):
             g = G[t]
             np.matmul(W_T_scaled[:, :n], H[:, t], out=tmp)
@@ -292,8 +298,8 @@ def lstm_forward(x, a0, params, c0=None):
     np.matmul(W_ya.T, A, out=Y.reshape(n_y, T_x * m))  # eq.11, all steps
     Y += b_y[:, :, None]
     softmax_columns(Y.reshape(n_y, T_x * m))  # eq.12
-    caches = {"fast": True, "W": W, "S": S, "G": G, "C": C, "TC": TC, "Y": Y,
-              "W_ya": W_ya, "c0": c0 is not None}
+    caches = {"fast": True, "W": W, "S": S, "G": G, "C": C, "TC": TC,
+              "Y": Y, "W_ya": W_ya, "c0": c0 is not None}
     a = _read_only(H[:, 1:].transpose(0, 2, 1))
     c = _read_only(C[1:].transpose(1, 2, 0))
     y_hat = _read_only(Y.transpose(0, 2, 1))
@@ -451,7 +457,8 @@ def lstm_backward(y, caches):
     (T_x, n, m), n_y, dt = k["TC"].shape, Y.shape[0], k["TC"].dtype
 
     dY, dA, dZ, dZ_cols = POOL.arrays(
-        [(n_y, T_x, m), (n, T_x, m), (T_x, 4 * n, m), (4 * n, T_x, m)], dt)
+        [(n_y, T_x, m), (n, T_x, m), (T_x, 4 * n, m), (4 * n, T_x, m)],
+        dt)
     # the output layer, all steps at once: dZ_y = (Y_hat - Y) / m
     np.subtract(Y, y.transpose(0, 2, 1), out=dY)
     dY /= m
@@ -482,9 +489,11 @@ def _layer_backward(dA, k, dc_last, dZ, dZ_cols):
         # dJ/da<t-1> = W_a delta z, all four gates in one product:
         np.matmul(W_a, dZ[t], out=da_next)
 
-    np.copyto(dZ_cols, dZ.transpose(1, 0, 2))  # the steps' dz side by side
+    # the steps' dz side by side
+    np.copyto(dZ_cols, dZ.transpose(1, 0, 2))
     dW, db = sequence_weight_grads(S[:, :T_x], dZ_cols)
-    dX = np.matmul(W[n:], dZ_cols.reshape(4 * n, T_x * m))  # W_x dz, all t
+    # W_x dz, all t
+    dX = np.matmul(W[n:], dZ_cols.reshape(4 * n, T_x * m))
     grads = {}
     for i, g in enumerate(ORDER):
         block = slice(i * n, (i + 1) * n)

@@ -111,7 +111,8 @@ def numerical_jacobian(f, x, h=None, order=4):
             flat[j] = old + k * h
             f_plus = np.array(f(x), dtype=x.dtype).reshape(-1)
             flat[j] = old - k * h
-            jac[:, j] += w * (f_plus - np.asarray(f(x), dtype=x.dtype).reshape(-1))
+            f_minus = np.asarray(f(x), dtype=x.dtype).reshape(-1)
+            jac[:, j] += w * (f_plus - f_minus)
         flat[j] = old
         jac[:, j] /= scale
     return jac

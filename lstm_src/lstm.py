@@ -202,7 +202,8 @@ def _cell_forward(xt, a_prev, c_prev, p):
         Every intermediate the backward pass needs.
     """
     def z(g):  # eq.1, 3, 5, 7: the pre-activation of gate g
-        return affine_forward(p[f"W_{g}a"], p[f"W_{g}x"], p[f"b_{g}"], a_prev, xt)
+        return affine_forward(p[f"W_{g}a"], p[f"W_{g}x"], p[f"b_{g}"],
+                              a_prev, xt)
 
     gamma_f = sigmoid(z("f"))  # eq.2
     gamma_u = sigmoid(z("u"))  # eq.4
@@ -543,7 +544,8 @@ def previous_state_grads(dz, params):
     """
     da_prev, dx = 0.0, 0.0
     for g in GATES:
-        da_g, dx_g = affine_input_grads(dz[g], params[f"W_{g}a"], params[f"W_{g}x"])
+        da_g, dx_g = affine_input_grads(dz[g], params[f"W_{g}a"],
+                                        params[f"W_{g}x"])
         da_prev, dx = da_prev + da_g, dx + dx_g
     return da_prev, dx
 
@@ -573,16 +575,19 @@ def lstm_cell_backward(da, dc_next, cache):
         ``da_prev`` (n_a, m), ``dc_prev`` (n_a, m), ``dx`` (n_x, m).
     """
     k = cache
-    dgamma_o, dc = hidden_state_backward(da, dc_next, k["c"], k["gamma_o"])
+    dgamma_o, dc = hidden_state_backward(da, dc_next, k["c"],
+                                         k["gamma_o"])
     dgamma_u, dc_tilde, dgamma_f, dc_prev = cell_state_backward(
         dc, k["gamma_f"], k["c_prev"], k["gamma_u"], k["c_tilde"]
     )
     grads, dz = {}, {}
     for g, dgamma in (("f", dgamma_f), ("u", dgamma_u), ("o", dgamma_o)):
-        dz[g], grads[f"dW_{g}a"], grads[f"dW_{g}x"], grads[f"db_{g}"] = sigmoid_gate_backward(
+        (dz[g], grads[f"dW_{g}a"], grads[f"dW_{g}x"],
+         grads[f"db_{g}"]) = sigmoid_gate_backward(
             dgamma, k[f"gamma_{g}"], k["a_prev"], k["x"]
         )
-    dz["c"], grads["dW_ca"], grads["dW_cx"], grads["db_c"] = candidate_backward(
+    (dz["c"], grads["dW_ca"], grads["dW_cx"],
+     grads["db_c"]) = candidate_backward(
         dc_tilde, k["c_tilde"], k["a_prev"], k["x"]
     )
     grads["da_prev"], grads["dx"] = previous_state_grads(dz, k["params"])

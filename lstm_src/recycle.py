@@ -83,9 +83,11 @@ class BufferPool:
                  for s in shapes]
         need = sum(_padded(s) for s in sizes) + _ALIGN
         with self._lock:
-            free = [i for i in range(len(self._blocks)) if self._is_free(i)]
+            free = [i for i in range(len(self._blocks))
+                    if self._is_free(i)]
             block = None
-            if self.keep > 0:  # the smallest free block that fits, not too big
+            # the smallest free block that fits, not too big
+            if self.keep > 0:
                 fits = [self._blocks[i] for i in free
                         if need <= self._blocks[i].nbytes <= 2 * need]
                 block = min(fits, key=lambda b: b.nbytes, default=None)

@@ -169,9 +169,11 @@ def rnn_cell_backward(da, cache):
     """
     p = cache["params"]
     dz = tanh_backward(da, cache["a"])
-    dW_aa, dW_ax, db_a = affine_weight_grads(dz, cache["a_prev"], cache["x"])
+    dW_aa, dW_ax, db_a = affine_weight_grads(dz, cache["a_prev"],
+                                             cache["x"])
     da_prev, dx = affine_input_grads(dz, p["W_aa"], p["W_ax"])
-    return {"dW_aa": dW_aa, "dW_ax": dW_ax, "db_a": db_a, "da_prev": da_prev, "dx": dx}
+    return {"dW_aa": dW_aa, "dW_ax": dW_ax, "db_a": db_a,
+            "da_prev": da_prev, "dx": dx}
 
 
 def rnn_backward(y, caches):
@@ -192,7 +194,8 @@ def rnn_backward(y, caches):
         ``dx`` (n_x, m, T_x), ``da0`` (n_a, m).
     """
     steps, p, y = check_caches(caches, y, "rnn_forward")
-    (n_x, m), n_a, T_x = steps[0]["x"].shape, steps[0]["a"].shape[0], len(steps)
+    (n_x, m), n_a = steps[0]["x"].shape, steps[0]["a"].shape[0]
+    T_x = len(steps)
     grads = {"d" + name: np.zeros_like(p[name]) for name in PARAM_NAMES}
     dtype = steps[0]["a"].dtype
     grads["dx"] = np.zeros((n_x, m, T_x), dtype)
@@ -200,7 +203,8 @@ def rnn_backward(y, caches):
     for t in reversed(range(T_x)):
         k = steps[t]
         dz_y = softmax_cross_entropy_backward(k["y_hat"], y[:, :, t])
-        dW_ya, db_y, da_from_y = output_layer_backward(dz_y, k["a"], p["W_ya"])
+        dW_ya, db_y, da_from_y = output_layer_backward(dz_y, k["a"],
+                                                       p["W_ya"])
         grads["dW_ya"] += dW_ya
         grads["db_y"] += db_y
         step = rnn_cell_backward(da_from_y + da_next, k)

@@ -15,7 +15,9 @@ Defined in the chapter "Training on real text" (book/part4/training_on_text.ipyn
 numpy only.
 """
 import os
+import re
 import sysconfig
+import textwrap
 
 import numpy as np
 
@@ -30,6 +32,7 @@ __all__ = [
     "batchify",
     "one_hot",
     "window",
+    "for_display",
 ]
 
 #: The standard-library modules of the default corpus, in the order they are
@@ -198,21 +201,27 @@ def batchify(ids, batch, seq_len):
         If the text is shorter than one window, ``batch * seq_len + 1`` characters.
     """
     for name, v in (("batch", batch), ("seq_len", seq_len)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name} must be a positive integer; got {v!r}")
+        if (isinstance(v, bool) or not isinstance(v, (int, np.integer))
+                or v < 1):
+            raise ValueError(f"{name} must be a positive integer; "
+                             f"got {v!r}")
     ids = np.asarray(ids)
     need = batch * seq_len + 1
     if ids.ndim != 1 or len(ids) < need:
-        raise ValueError(f"the text must hold at least one training window, batch * seq_len + 1 = "
-                         f"{batch} * {seq_len} + 1 = {need} characters; got {ids.size}")
+        raise ValueError("the text must hold at least one training "
+                         f"window, batch * seq_len + 1 = {batch} * "
+                         f"{seq_len} + 1 = {need} characters; "
+                         f"got {ids.size}")
     row_len = (len(ids) - 1) // batch
     n_windows = row_len // seq_len
     used = n_windows * seq_len
     rows_in = ids[:batch * row_len].reshape(batch, row_len)[:, :used]
-    rows_out = ids[1:batch * row_len + 1].reshape(batch, row_len)[:, :used]
+    rows_out = ids[1:batch * row_len + 1].reshape(batch, row_len)
+    rows_out = rows_out[:, :used]
 
     def windows(rows):
-        return rows.reshape(batch, n_windows, seq_len).transpose(1, 0, 2).copy()
+        shaped = rows.reshape(batch, n_windows, seq_len)
+        return shaped.transpose(1, 0, 2).copy()
 
     return windows(rows_in), windows(rows_out)
 
@@ -231,3 +240,44 @@ def one_hot(ids, n, dtype=np.float64):
 def window(inputs, targets, k, n, dtype=np.float64):
     """Window ``k`` of :func:`batchify`'s output as one-hot ``(x, y)``, each (n, m, T_x)."""
     return one_hot(inputs[k], n, dtype), one_hot(targets[k], n, dtype)
+
+
+def for_display(text, width=72, max_run=8):
+    """Generated text made readable on a page of ``width`` columns.
+
+    Leading blank lines are dropped, a run of more than ``max_run`` spaces
+    is written ``[N spaces]`` (a model sampled at a low temperature can
+    emit hundreds), and lines longer than ``width`` are
+    wrapped, their continuations indented by four spaces (and without the
+    spaces at their ends). Every other character is shown as generated.
+
+    Parameters
+    ----------
+    text : str
+    width : int
+        Columns of the page (>= 20).
+    max_run : int
+        Longest run of spaces shown as it is (>= 1).
+
+    Returns
+    -------
+    str
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a str; got {type(text).__name__}")
+    for name, v, low in (("width", width, 20), ("max_run", max_run, 1)):
+        if (isinstance(v, bool) or not isinstance(v, (int, np.integer))
+                or v < low):
+            raise ValueError(f"{name} must be an integer >= {low}; "
+                             f"got {v!r}")
+    def run(m):
+        at_start = m.start() == 0 or m.string[m.start() - 1] == "\n"
+        return ("" if at_start else " ") + f"[{len(m.group(0))} spaces] "
+
+    text = re.sub(r" {%d,}" % (max_run + 1), run, text.lstrip("\n"))
+    lines = []
+    for line in text.split("\n"):
+        lines += textwrap.wrap(line, width, subsequent_indent="    ",
+                               break_on_hyphens=False, expand_tabs=False,
+                               replace_whitespace=False) or [""]
+    return "\n".join(lines)

@@ -72,13 +72,16 @@ def clip_gradients(grads, max_norm):
         norm would be meaningless).
     """
     if (isinstance(max_norm, bool)
-            or not isinstance(max_norm, (int, float, np.integer, np.floating))
+            or not isinstance(max_norm,
+                              (int, float, np.integer, np.floating))
             or not np.isfinite(max_norm) or max_norm <= 0):
-        raise ValueError(f"max_norm must be a positive finite number; got {max_norm!r}")
+        raise ValueError("max_norm must be a positive finite number; "
+                         f"got {max_norm!r}")
     grads = _check_grads(grads)
     for name, g in grads.items():
         if not np.all(np.isfinite(g)):
-            raise ValueError(f"gradient {name} must be finite to be clipped; got inf or nan in it")
+            raise ValueError(f"gradient {name} must be finite to be "
+                             "clipped; got inf or nan in it")
     norm = global_norm(grads)
     scale = min(1.0, float(max_norm) / norm) if norm > 0 else 1.0
     return {name: g * scale for name, g in grads.items()}, norm
@@ -116,12 +119,15 @@ def echo_task(n_symbols, m, T_x, delay=1, seed=0):
     y : ndarray (n_symbols, m, T_x)
         One-hot labels: ``y[:, :, t] == x[:, :, t - delay]`` for ``t >= delay``.
     """
-    for name, v, low in (("n_symbols", n_symbols, 2), ("m", m, 1), ("T_x", T_x, 1),
-                         ("delay", delay, 1)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
-            raise ValueError(f"{name} must be an integer >= {low}; got {v!r}")
+    for name, v, low in (("n_symbols", n_symbols, 2), ("m", m, 1),
+                         ("T_x", T_x, 1), ("delay", delay, 1)):
+        if (isinstance(v, bool) or not isinstance(v, (int, np.integer))
+                or v < low):
+            raise ValueError(f"{name} must be an integer >= {low}; "
+                             f"got {v!r}")
     if T_x <= delay:
-        raise ValueError(f"T_x must be larger than delay = {delay}; got T_x = {T_x}")
+        raise ValueError(f"T_x must be larger than delay = {delay}; "
+                         f"got T_x = {T_x}")
     rng = np.random.default_rng(seed)
     symbols = rng.integers(0, n_symbols, size=(m, T_x))
     targets = np.zeros_like(symbols)
@@ -176,7 +182,8 @@ def sgd_step(params, grads, learning_rate):
         New parameter arrays, same names and shapes.
     """
     _check_learning_rate(learning_rate)
-    return {name: value - learning_rate * g for name, value, g in _param_grad_pairs(params, grads)}
+    return {name: value - learning_rate * g
+            for name, value, g in _param_grad_pairs(params, grads)}
 
 
 def adam_init(params):
@@ -198,7 +205,8 @@ def adam_init(params):
     return {"m": zeros, "v": {name: z.copy() for name, z in zeros.items()}, "t": 0}
 
 
-def adam_step(params, grads, state, learning_rate=2e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+def adam_step(params, grads, state, learning_rate=2e-3, beta1=0.9,
+              beta2=0.999, eps=1e-8):
     r"""One step of Adam (Kingma and Ba, 2015), for every parameter :math:`\theta` with gradient g.
 
     Defined in: book/part4/training_on_text.ipynb
@@ -246,7 +254,8 @@ def adam_step(params, grads, state, learning_rate=2e-3, beta1=0.9, beta2=0.999, 
     if not eps > 0:
         raise ValueError(f"eps must be > 0; got {eps!r}")
     if not isinstance(state, dict) or not {"m", "v", "t"} <= state.keys():
-        raise ValueError("state must be the dict adam_init or adam_step returns, with m, v and t; "
+        raise ValueError("state must be the dict adam_init or adam_step "
+                         "returns, with m, v and t; "
                          f"got {type(state).__name__}")
     t = state["t"] + 1
     new_params, new_m, new_v = {}, {}, {}
@@ -255,6 +264,7 @@ def adam_step(params, grads, state, learning_rate=2e-3, beta1=0.9, beta2=0.999, 
         v = beta2 * state["v"][name] + (1 - beta2) * g * g
         m_hat = m / (1 - beta1 ** t)
         v_hat = v / (1 - beta2 ** t)
-        new_params[name] = theta - learning_rate * m_hat / (np.sqrt(v_hat) + eps)
+        step = learning_rate * m_hat / (np.sqrt(v_hat) + eps)
+        new_params[name] = theta - step
         new_m[name], new_v[name] = m, v
     return new_params, {"m": new_m, "v": new_v, "t": t}

@@ -1,9 +1,11 @@
 """Input checks shared by every public function of :mod:`lstm_src`.
 
 Every check runs before any arithmetic and raises :class:`ValueError` with a
-message that says what was expected and what came, for example::
+message that says what was expected and what came, on one line, for
+example (here wrapped)::
 
-    ValueError: x must be a 3-D array of shape (n_x, m, T_x) = (3, m, T_x); got shape (3, 4)
+    ValueError: x must be a 3-D array of shape (n_x, m, T_x)
+    = (3, m, T_x); got shape (3, 4)
 """
 import numpy as np
 

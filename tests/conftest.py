@@ -17,12 +17,6 @@ settings.register_profile("ci", derandomize=True, deadline=None)
 settings.register_profile("explore", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-# Under pytest, nbval runs "Training on real text" with 150 training steps instead of the
-# build's 600 (its kernel inherits this environment): every assert of the page still holds,
-# in a quarter of the time. `pytest book/part4/training_on_text.ipynb` alone runs it in full.
-os.environ.setdefault("TRAIN_ON_TEXT_STEPS", "150")
-
-
 @pytest.fixture
 def lstm_problem():
     return random_problem(lstm, 3, 4, 3, 2, 3, seed=7)

@@ -51,3 +51,32 @@ def test_gru_figure_draws_and_highlights():
     with pytest.raises(ValueError, match="highlight takes names from x, "
                        "a_prev, gamma_r, .*; got c"):
         diagrams.draw_gru_cell(highlight=("c",))
+
+
+@pytest.mark.parametrize("direction", ["forward", "backward", "gru"])
+def test_no_label_overlaps_another_or_leaves_its_box(direction):
+    """Every text of the diagram is clear of every other (Fig. 5.1's "to step t+1" was
+    printed under c<t>'s label) and a box's name fits inside the box ("softmax" did not)."""
+    if direction == "gru":
+        ax = diagrams.draw_gru_cell(highlight=("a", "gamma_z"))
+    else:
+        ax = diagrams.draw_lstm_cell(direction=direction,
+                                     highlight=("a", "gamma_o", "c"))
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = [t for t in ax.texts if t.get_text().strip()]
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    overlaps = [(texts[i].get_text(), texts[j].get_text())
+                for i in range(len(boxes)) for j in range(i + 1, len(boxes))
+                if boxes[i].overlaps(boxes[j])]
+    assert not overlaps
+    patches = [p.get_window_extent(renderer) for p in ax.patches
+               if type(p).__name__ == "FancyBboxPatch"]
+    for text, box in zip(texts, boxes):
+        inside = [p for p in patches if p.contains(*box.get_points().mean(axis=0))]
+        for p in inside:
+            assert p.x0 <= box.x0 and box.x1 <= p.x1, f"{text.get_text()!r} leaves its box"
+    minimum = min(t.get_fontsize() for t in texts)
+    assert minimum >= 12, f"a label of {minimum} pt is unreadable on a phone"
+    plt.close(fig)

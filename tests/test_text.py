@@ -97,3 +97,24 @@ def test_one_hot_layout():
     x = text.one_hot(ids, 4)
     assert x.shape == (4, 2, 3) and x.sum() == ids.size
     assert np.array_equal(x.argmax(axis=0), ids)
+
+
+def test_for_display_strips_compresses_and_wraps():
+    """A low-temperature sample: 170 leading spaces, a long run inside, a long line."""
+    sample = "\n\n" + " " * 170 + "self.x = y" + " " * 84 + "z\n    def f():\n" + "w" * 100
+    shown = text.for_display(sample, width=72, max_run=8)
+    assert shown.splitlines() == ["[170 spaces] self.x = y [84 spaces] z", "    def f():",
+                                  "w" * 72, "    " + "w" * 28]
+    assert text.for_display(" " * 300) == "[300 spaces]"
+    assert all(len(line) <= 72 for line in shown.splitlines())
+    assert text.for_display("a  b\tc", max_run=8) == "a  b\tc"   # short runs, tabs kept
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"text": 3}, "text must be a str; got int"),
+    ({"text": "a", "width": 10}, "width must be an integer >= 20; got 10"),
+    ({"text": "a", "max_run": 0}, "max_run must be an integer >= 1; got 0"),
+])
+def test_for_display_bad_input(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        text.for_display(**kwargs)

@@ -12,14 +12,14 @@ test files of the exercises call these functions, so they stay one line long.
 ``seeds`` chooses the random problems: public tests use a couple, hidden
 tests more, plus edge cases (m = 1, T_x = 1, extreme logits).
 
-Modules: the shared machinery, :mod:`._calling` (calling a student's function
-with copies of its inputs and a time limit), :mod:`._reports` (comparing arrays
-and gradients with the reference and naming the slip) and :mod:`._problems`
+Modules: the shared machinery, ``._calling`` (calling a student's function
+with copies of its inputs and a time limit), ``._reports`` (comparing arrays
+and gradients with the reference and naming the slip) and ``._problems``
 (random problems, and the wrong loops through time it recognises); one module
-per assignment (:mod:`.matrix_calculus`, :mod:`.lstm_forward`,
-:mod:`.lstm_backward`, :mod:`.rnn_bptt`), and :mod:`._correct`, the correct
+per assignment (``.matrix_calculus``, ``.lstm_forward``,
+``.lstm_backward``, ``.rnn_bptt``), and ``._correct``, the correct
 versions of earlier answers that a later question's checks give its function
-(:func:`._calling.with_correct`), so that one slip costs points once.
+(``._calling.with_correct``), so that one slip costs points once.
 """
 
 from ._problems import random_sizes

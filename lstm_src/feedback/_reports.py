@@ -10,6 +10,7 @@ import numpy as np
 
 from ..gradcheck import rel_error
 
+#: The relative error above which an answer is wrong.
 TOL = 1e-6
 
 #: What to revisit when one block of gradients is off (book notation, equations of Part II).

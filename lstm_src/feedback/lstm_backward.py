@@ -212,8 +212,8 @@ def check_lstm_backward(fn, seeds=(0, 1), T_x=None):
 
 
 def check_gradient_check(fn, seeds=(0,)):
-    """``fn(forward, backward, x, a0, y, params, name) -> float``, the relative error of d<name>,
-    max_j |g_j − n_j| / max(1e−12, max_j (|g_j| + |n_j|))."""
+    r"""``fn(forward, backward, x, a0, y, params, name) -> float``, the relative error of d<name>,
+    :math:`\max_j |g_j - n_j| / \max(10^{-12}, \max_j (|g_j| + |n_j|))`."""
 
     def broken(y, caches):
         grads = lstm.lstm_backward(y, caches)
