@@ -327,6 +327,7 @@ def draw_gru_cell(ax=None, highlight=(), title=None):
         Names from :data:`GRU_NODES`, drawn in red with the paths between
         them.
     title : str, optional
+        Defaults to "One GRU step: data flow (forward pass)"; "" for none.
 
     Returns
     -------
@@ -349,8 +350,8 @@ def draw_gru_cell(ax=None, highlight=(), title=None):
     # below the outgoing line, clear of a<t>'s label
     ax.text(12.0, 5.45, "to step t+1", ha="center", va="top", fontsize=12,
             color="#555555")
-    ax.set_title(title or "One GRU step: data flow (forward pass)",
-                 fontsize=13)
+    ax.set_title("One GRU step: data flow (forward pass)" if title is None
+                 else title, fontsize=13)
     ax.set_xlim(-0.8, 12.8)
     ax.set_ylim(-1.0, 8.7)
     ax.set_aspect("equal")
