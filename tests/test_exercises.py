@@ -368,6 +368,114 @@ WRONG = [
 ]
 
 
+def _s6(name, *replacements):
+    return slip("06_training", name, *replacements)
+
+
+WRONG += [  # issue 19, assignment 6: the slips of training, and the words each must get
+    ("06_training", "q1", "adam_step",  # no bias correction
+     _s6("adam_step", ("m_hat = m / (1 - beta1 ** t)", "m_hat = m"),
+         ("v_hat = v / (1 - beta2 ** t)", "v_hat = v")),
+     ["the bias correction is missing", "text-adam-correction"]),
+    ("06_training", "q1", "adam_step",  # t starting at 0
+     _s6("adam_step", ('t = state["t"] + 1\n', 't = state["t"]\n'), ('"t": t}', '"t": t + 1}')),
+     ["uses the step count before this step", "1 − β⁰ = 0"]),
+    ("06_training", "q1", "adam_step",  # ε inside the square root
+     _s6("adam_step", ("(np.sqrt(v_hat) + eps)", "np.sqrt(v_hat + eps)")),
+     ["ε is inside the square root", "text-adam-update"]),
+    ("06_training", "q1", "adam_step",  # β instead of βᵗ
+     _s6("adam_step", ("1 - beta1 ** t", "1 - beta1"), ("1 - beta2 ** t", "1 - beta2")),
+     ["divides by 1 − β₁ and 1 − β₂"]),
+    ("06_training", "q1", "adam_step",  # v of g, not of g⊙g
+     _s6("adam_step", ("(1 - beta2) * g * g", "(1 - beta2) * g")),
+     ["running mean of the gradient's square"]),
+    ("06_training", "q1", "adam_step",  # m̂ stored in the state
+     _s6("adam_step", ("new_m[name], new_v[name] = m, v", "new_m[name], new_v[name] = m_hat, v")),
+     ["holds the bias-corrected m̂"]),
+    ("06_training", "q1", "adam_step",  # the caller's state changed in place
+     _s6("adam_step", ('m = beta1 * state["m"][name] + (1 - beta1) * g',
+                       'm = state["m"][name]; m *= beta1; m += (1 - beta1) * g')),
+     ["adam_step modified its input state['m']", "return new dicts"]),
+    ("06_training", "q2", "clip_by_global_norm",  # each array clipped on its own
+     "def clip_by_global_norm(grads, max_norm):\n    out = {}\n"
+     "    for k, g in grads.items():\n        out[k] = g * min(1.0, max_norm / np.linalg.norm(g))\n"
+     "    return out, float(np.sqrt(sum(np.sum(g * g) for g in grads.values())))",
+     ["each array is clipped on its own", "changes the direction"]),
+    ("06_training", "q2", "clip_by_global_norm",  # scaled up as well as down
+     _s6("clip_by_global_norm", ("min(1.0, max_norm / norm)", "max_norm / norm")),
+     ["clipping only shrinks"]),
+    ("06_training", "q2", "clip_by_global_norm",  # the sum of the arrays' norms
+     _s6("clip_by_global_norm", ("np.sqrt(sum(np.sum(g * g) for g in grads.values()))",
+                                 "sum(np.linalg.norm(g) for g in grads.values())")),
+     ["the sum of the arrays' norms"]),
+    ("06_training", "q2", "clip_by_global_norm",  # the norm after clipping returned
+     _s6("clip_by_global_norm", ("}, norm", "}, norm * scale")),
+     ["the norm after clipping"]),
+    ("06_training", "q3", "tbptt_gradients",  # the state reset to zero between windows
+     _s6("tbptt_gradients",
+         ("a, c = a_all[:, :, -1], c_all[:, :, -1]", "a, c = 0 * a0, 0 * c0")),
+     ["the state is reset to zero at every window", "text-tbptt"]),
+    ("06_training", "q3", "tbptt_gradients",  # the gradient not cut: caches of every window kept
+     "def tbptt_gradients(x, y, a0, c0, params, T_w):\n    out = []\n"
+     "    for s in range(0, x.shape[2], T_w):\n"
+     "        a, _, c, caches = lstm.lstm_forward(x[:, :, :s + T_w], a0, params, c0=c0)\n"
+     "        out.append(lstm.lstm_backward(y[:, :, :s + T_w], caches))\n"
+     "    return out, a[:, :, -1], c[:, :, -1]",
+     ["window 2's gradient reaches back into the window before it"]),
+    ("06_training", "q3", "tbptt_gradients",  # c never carried
+     _s6("tbptt_gradients", ("a, c = a_all[:, :, -1], c_all[:, :, -1]", "a = a_all[:, :, -1]")),
+     ["only a is carried to the next window"]),
+    ("06_training", "q3", "tbptt_gradients",  # the state after the window's first step
+     _s6("tbptt_gradients",
+         ("a, c = a_all[:, :, -1], c_all[:, :, -1]", "a, c = a_all[:, :, 0], c_all[:, :, 0]")),
+     ["the state after the window's FIRST step"]),
+    ("06_training", "q4", "evaluate",  # no state carried in validation
+     _s6("evaluate", ("a, c = a_all[:, :, -1], c_all[:, :, -1]", "pass")),
+     ["every window starts from zero state"]),
+    ("06_training", "q4", "evaluate",  # perplexity from the summed loss
+     _s6("evaluate", ("return loss, np.exp(loss)", "return loss, np.exp(total)")),
+     ["perplexity is exp of the loss summed", "text-perplexity-def"]),
+    ("06_training", "q4", "evaluate",  # loss per window, not per character
+     _s6("evaluate", ("/ m / x.shape[2]", "/ m")),
+     ["per window, not per character"]),
+    ("06_training", "q4", "evaluate",  # log base 2
+     _s6("evaluate", ("np.log(y_hat)", "np.log2(y_hat)")), ["in bits"]),
+    ("06_training", "q5", "sample_indices",  # temperature applied after the softmax
+     _s6("sample_indices", ("s = z / temperature\n    p = np.exp(s - np.max(s))",
+                            "p = np.exp(z - np.max(z))\n    p = p / p.sum() / temperature")),
+     ["the temperature has no effect", "BEFORE the softmax"]),
+    ("06_training", "q5", "sample_indices",  # logits multiplied by τ
+     _s6("sample_indices", ("s = z / temperature", "s = z * temperature")),
+     ["multiplied by the temperature"]),
+    ("06_training", "q5", "sample_indices",  # the global generator
+     _s6("sample_indices", ("rng = np.random.default_rng(seed)", "rng = np.random")),
+     ["two calls with the same seed drew different indices"]),
+    ("06_training", "q5", "sample_indices",  # uniform draws
+     _s6("sample_indices", ("size=n, p=p / p.sum()", "size=n")), ["drawn uniformly"]),
+    ("06_training", "q5", "sample_indices",  # no max subtracted: τ → 0 overflows
+     _s6("sample_indices", ("p = np.exp(s - np.max(s))", "p = np.exp(s)")), ["overflowed"]),
+    ("06_training", "q6", "train_char_model",  # Adam's state not kept
+     _s6("train_char_model", ("params, state = adam_step(params, grads, state, lr)",
+                              "params, _ = adam_step(params, grads, state, lr)")),
+     ["Adam starts afresh at every step"]),
+    ("06_training", "q6", "train_char_model",  # zero state for every window
+     _s6("train_char_model", ("(grads,), a, c = tbptt_gradients(x, y, a, c, params, T_w)",
+                              "(grads,), _, _ = tbptt_gradients(x, y, 0 * a, 0 * c, params, T_w)")),
+     ["every window starts from zero state"]),
+    ("06_training", "q6", "train_char_model",  # dx and da0 clipped with the parameters
+     _s6("train_char_model",
+         ('grads = {"d" + k: grads["d" + k] for k in params}\n        ', "")),
+     ["the clipped norm includes dx and da0"]),
+    ("06_training", "q6", "train_char_model",  # the new parameters thrown away
+     _s6("train_char_model", ("params, state = adam_step(params, grads, state, lr)",
+                              "adam_step(params, grads, state, lr)")),
+     ["training never changed them"]),
+    ("06_training", "q6", "train_char_model",  # labels = inputs: it does not learn the text
+     _s6("train_char_model", ("ids[j * L + 1:(j + 1) * L + 1]", "ids[j * L:(j + 1) * L]")),
+     ["a working loop gets below 1"]),
+]
+
+
 @pytest.mark.parametrize("stem, q, fn, code, words", WRONG,
                          ids=[f"{w[0][:2]}-{w[1]}-{i}" for i, w in enumerate(WRONG)])
 def test_wrong_answer_loses_points_with_the_right_diagnostic(stem, q, fn, code, words, assigned):

@@ -291,6 +291,19 @@ FAIR = [
         ),
         ["q3"],
     ),
+    (  # issue 19: a wrong Adam step, clipping or truncation costs q1, q2, q3, not q6 too
+        "06_training",
+        "q1",
+        ex.slip("06_training", "adam_step", ("(np.sqrt(v_hat) + eps)", "np.sqrt(v_hat + eps)")),
+        ["q6"],
+    ),
+    (
+        "06_training",
+        "q3",
+        ex.slip("06_training", "tbptt_gradients",
+                ("a, c = a_all[:, :, -1], c_all[:, :, -1]", "a, c = 0 * a0, 0 * c0")),
+        ["q6"],
+    ),
 ]
 
 

@@ -310,6 +310,77 @@ CHEATERS = [
     ),
 ]
 
+CHEATERS += [  # issue 19: assignment 6's references, by every route the battery knows
+    (
+        "ref_direct_06",
+        "06_training",
+        dict(
+            answers={
+                "adam_step": "from lstm_src import training\n"
+                "def adam_step(params, grads, state, learning_rate=2e-3, beta1=0.9, "
+                "beta2=0.999, eps=1e-8):\n"
+                "    return training.adam_step(params, grads, state, learning_rate, beta1, "
+                "beta2, eps)"
+            }
+        ),
+        "q1",
+        ["q1 called lstm_src.training.adam_step"],
+    ),
+    (
+        "ref_alias_06",
+        "06_training",
+        dict(
+            extra_cell="from lstm_src.training import clip_gradients as _clip",
+            answers={
+                "clip_by_global_norm": "def clip_by_global_norm(grads, max_norm):\n"
+                "    return _clip(grads, max_norm)"
+            },
+        ),
+        "q2",
+        ["q2 called lstm_src.training.clip_gradients"],
+    ),
+    (
+        "ref_correct_versions_06",
+        "06_training",
+        dict(
+            answers={
+                "tbptt_gradients": "def tbptt_gradients(x, y, a0, c0, params, T_w):\n"
+                "    from lstm_src.feedback import _correct\n"
+                "    return _correct.tbptt_gradients(x, y, a0, c0, params, T_w)"
+            }
+        ),
+        "q3",
+        ["q3 called lstm_src.feedback."],
+    ),
+    (
+        "ref_loss_06",
+        "06_training",
+        dict(
+            extra_cell="import types, lstm_src.loss as _L\n"
+            "_ce = types.FunctionType(_L.cross_entropy.__code__, vars(_L), 'ce')",
+            answers={
+                "evaluate": "def evaluate(params, xs, ys):\n"
+                "    n_a, m = params['W_ya'].shape[0], xs[0].shape[1]\n"
+                "    a = c = np.zeros((n_a, m)); total = 0.0\n"
+                "    for x, y in zip(xs, ys):\n"
+                "        a_all, y_hat, c_all, _ = lstm.lstm_forward(x, a, params, c0=c)\n"
+                "        total += _ce(y_hat, y) / x.shape[2]\n"
+                "        a, c = a_all[:, :, -1], c_all[:, :, -1]\n"
+                "    return total / len(xs), np.exp(total / len(xs))"
+            },
+        ),
+        "q4",
+        ["q4 called lstm_src.loss.cross_entropy"],
+    ),
+    (
+        "patched_checks_06",
+        "06_training",
+        dict(solved=False, extra_cell=PATCH_FEEDBACK + PATCH_NUMPY),
+        None,
+        ["patched lstm_src.feedback", "patched numpy.allclose"],
+    ),
+]
+
 
 def _digest(folder):
     h = hashlib.sha256()

@@ -61,6 +61,13 @@ CALCULUS = [
     "gradcheck.check_model_gradients",
 ]
 
+TRAINING = [
+    "training.*",
+    "charmodel.*",
+    "train.*",
+    "loss.cross_entropy",
+]
+
 #: {assignment stem: forbidden functions}; the masters' prompts say the same in words.
 FORBIDDEN = {
     "01_matrix_calculus": CALCULUS + BACKWARD + EVERYWHERE,
@@ -76,6 +83,8 @@ FORBIDDEN = {
     + BACKWARD
     + CALCULUS
     + EVERYWHERE,
+    # the LSTM's forward and backward passes are given; training, evaluating, sampling are asked
+    "06_training": TRAINING + EVERYWHERE,
 }
 
 
@@ -83,4 +92,4 @@ def forbidden(stem):
     """The forbidden list of an assignment (e.g. ``03_lstm_backward``); everything if unknown."""
     if stem in FORBIDDEN:
         return FORBIDDEN[stem]
-    return sorted(set(FORWARD + BACKWARD + CALCULUS + EVERYWHERE))
+    return sorted(set(FORWARD + BACKWARD + CALCULUS + TRAINING + EVERYWHERE))

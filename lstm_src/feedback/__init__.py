@@ -17,7 +17,8 @@ with copies of its inputs and a time limit), :mod:`._reports` (comparing arrays
 and gradients with the reference and naming the slip) and :mod:`._problems`
 (random problems, and the wrong loops through time it recognises); one module
 per assignment (:mod:`.matrix_calculus`, :mod:`.lstm_forward`,
-:mod:`.lstm_backward`, :mod:`.rnn_bptt`), and :mod:`._correct`, the correct
+:mod:`.lstm_backward`, :mod:`.rnn_bptt`,
+:mod:`.training`), and :mod:`._correct`, the correct
 versions of earlier answers that a later question's checks give its function
 (:func:`._calling.with_correct`), so that one slip costs points once.
 """
@@ -48,8 +49,22 @@ from .matrix_calculus import (
     check_linear_map_gradients,
 )
 from .rnn_bptt import check_hidden_jacobian, check_rnn_bptt, check_rnn_step, check_rnn_step_backward
+from .training import (
+    check_adam_step,
+    check_clip_by_global_norm,
+    check_evaluate,
+    check_sample_indices,
+    check_tbptt_gradients,
+    check_train_char_model,
+)
 
 __all__ = [
+    "check_adam_step",
+    "check_clip_by_global_norm",
+    "check_evaluate",
+    "check_sample_indices",
+    "check_tbptt_gradients",
+    "check_train_char_model",
     "GATE_HINTS",
     "TOL",
     "check_array",

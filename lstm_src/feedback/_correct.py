@@ -131,6 +131,42 @@ def rnn_step_backward(da, cache):
     }
 
 
+# ------------------------------------------------------------------ 06_training
+
+
+def adam_step(params, grads, state, learning_rate=2e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    """One Adam step with bias correction: (new_params, new_state)."""
+    t = state["t"] + 1
+    new_params, new_m, new_v = {}, {}, {}
+    for name, theta in params.items():
+        g = grads["d" + name]
+        m = beta1 * state["m"][name] + (1 - beta1) * g
+        v = beta2 * state["v"][name] + (1 - beta2) * g * g
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        new_params[name] = theta - learning_rate * m_hat / (np.sqrt(v_hat) + eps)
+        new_m[name], new_v[name] = m, v
+    return new_params, {"m": new_m, "v": new_v, "t": t}
+
+
+def clip_by_global_norm(grads, max_norm):
+    """Every gradient times min(1, max_norm/‖g‖): (clipped, norm before)."""
+    norm = float(np.sqrt(sum(np.sum(g * g) for g in grads.values())))
+    scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    return {name: g * scale for name, g in grads.items()}, norm
+
+
+def tbptt_gradients(x, y, a0, c0, params, T_w):
+    """Truncated BPTT over windows of T_w steps: (grads_per_window, a_last, c_last)."""
+    from lstm_src import lstm  # the given LSTM (this runs where the checks run)
+
+    a, c, out = a0, c0, []
+    for s in range(0, x.shape[2], T_w):
+        a_all, _, c_all, caches = lstm.lstm_forward(x[:, :, s : s + T_w], a, params, c0=c)
+        out.append(lstm.lstm_backward(y[:, :, s : s + T_w], caches))
+        a, c = a_all[:, :, -1], c_all[:, :, -1]
+    return out, a, c
+
+
 #: For each assignment, the question whose function each later question may call.
 EARLIER = {
     "02_lstm_forward": {
@@ -150,6 +186,9 @@ EARLIER = {
     "04_rnn_bptt": {
         "rnn_step_backward": ("rnn_step",),
         "rnn_bptt": ("rnn_step", "rnn_step_backward"),
+    },
+    "06_training": {
+        "train_char_model": ("adam_step", "clip_by_global_norm", "tbptt_gradients"),
     },
 }
 
