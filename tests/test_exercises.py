@@ -368,6 +368,124 @@ WRONG = [
 ]
 
 
+def _s5(name, *replacements):
+    return slip("05_gru_backward", name, *replacements)
+
+
+WRONG += [  # issue 19, assignment 5: the slips of the GRU's backward pass
+    ("05_gru_backward", "q1", "output_grads",  # summed over the batch
+     _s5("output_grads", ("dz = (y_hat - y) / y.shape[1]", "dz = y_hat - y")),
+     ["m = ", "times the right answer", "averages over the batch"]),
+    ("05_gru_backward", "q1", "output_grads",  # dW_ya transposed
+     _s5("output_grads", ("a @ dz.T", "dz @ a.T")), ["expected shape", "transpose"]),
+    ("05_gru_backward", "q2", "interpolation_backward",  # (1 − z) and z swapped
+     _s5("interpolation_backward", ("da * (1.0 - gamma_z), da * gamma_z",
+                                    "da * gamma_z, da * (1.0 - gamma_z)")),
+     ["(1 − Γ_z) and Γ_z are swapped", "the GRU chapter's interpolation"]),
+    ("05_gru_backward", "q2", "interpolation_backward",  # ∂a/∂Γ_z with the wrong sign
+     _s5("interpolation_backward", ("da * (a_prev - n_tilde)", "da * (n_tilde - a_prev)")),
+     ["dgamma_z has the wrong sign", "a⟨t−1⟩ − ñ⟨t⟩"]),
+    ("05_gru_backward", "q2", "interpolation_backward",  # the direct path of a⟨t−1⟩ dropped
+     _s5("interpolation_backward", ("da * (1.0 - gamma_z), da * gamma_z",
+                                    "da * (1.0 - gamma_z), 0 * da")),
+     ["the path of a⟨t−1⟩ through the interpolation is forgotten"]),
+    ("05_gru_backward", "q3", "gate_backward",  # σ′ written from the pre-activation
+     _s5("gate_backward", ("dz = dgamma * gamma * (1.0 - gamma)",
+                           "s = 1 / (1 + np.exp(-gamma))\n    dz = dgamma * s * (1 - s)")),
+     ["σ′ is written from the pre-activation", "Γ∘(1−Γ)"]),
+    ("05_gru_backward", "q3", "gate_backward",  # σ′ missing
+     _s5("gate_backward", ("dz = dgamma * gamma * (1.0 - gamma)", "dz = dgamma")),
+     ["the derivative factor is missing"]),
+    ("05_gru_backward", "q3", "gate_backward",  # a missing transpose
+     _s5("gate_backward", ("a_prev @ dz.T, xt @ dz.T", "dz @ a_prev.T, dz @ xt.T")),
+     ["transpose"]),
+    ("05_gru_backward", "q3", "gate_backward",  # the input changed in place
+     _s5("gate_backward", ("dz = dgamma * gamma * (1.0 - gamma)",
+                           "dz = dgamma\n    dz *= gamma * (1.0 - gamma)")),
+     ["gate_backward modified its input dgamma"]),
+    ("05_gru_backward", "q4", "candidate_backward",  # Cho's form instead of PyTorch's
+     "def candidate_backward(dn_tilde, cache):\n    p = cache['params']\n"
+     "    dz_n = dn_tilde * (1 - cache['n_tilde'] ** 2)\n    d_ra = p['W_na'] @ dz_n\n"
+     "    return {'dz_n': dz_n, 'dgamma_r': d_ra * cache['a_prev'],\n"
+     "            'dW_nx': cache['x'] @ dz_n.T, 'db_n': dz_n.sum(axis=1, keepdims=True),\n"
+     "            'dW_na': (cache['gamma_r'] * cache['a_prev']) @ dz_n.T,\n"
+     "            'db_na': dz_n.sum(axis=1, keepdims=True),\n"
+     "            'da_prev_n': d_ra * cache['gamma_r']}",
+     ["the reset gate is applied to the wrong factor", "Cho et al.'s candidate",
+      "the GRU chapter's candidate equation"]),
+    ("05_gru_backward", "q4", "candidate_backward",  # tanh′ = 1 − tanh
+     _s5("candidate_backward", ('(1.0 - cache["n_tilde"] ** 2)', '(1.0 - cache["n_tilde"])')),
+     ["tanh′ = 1 − tanh², not 1 − tanh"]),
+    ("05_gru_backward", "q4", "candidate_backward",  # tanh′ of ñ itself
+     _s5("candidate_backward", ('(1.0 - cache["n_tilde"] ** 2)',
+                                '(1.0 - np.tanh(cache["n_tilde"]) ** 2)')),
+     ["tanh′ is taken of ñ itself"]),
+    ("05_gru_backward", "q4", "candidate_backward",  # Γ_r left out of δh_n
+     _s5("candidate_backward", ('dh_n = dz_n * cache["gamma_r"]', "dh_n = dz_n")),
+     ["misses the reset gate"]),
+    ("05_gru_backward", "q4", "candidate_backward",  # db_na from δz_n
+     _s5("candidate_backward", ('"db_na": np.sum(dh_n', '"db_na": np.sum(dz_n')),
+     ["db_na sums δz_n"]),
+    ("05_gru_backward", "q4", "candidate_backward",  # W_naᵀ
+     _s5("candidate_backward", ('cache["params"]["W_na"] @ dh_n',
+                                'cache["params"]["W_na"].T @ dh_n')),
+     ["da_prev_n uses W_naᵀ", "(no transpose)"]),
+    ("05_gru_backward", "q5", "gru_step_backward",  # the interpolation's path of a⟨t−1⟩
+     _s5("gru_step_backward", ('da_prev = da_prev + n["da_prev_n"]', 'da_prev = n["da_prev_n"]')),
+     ["the path of a⟨t−1⟩ through the interpolation is forgotten"]),
+    ("05_gru_backward", "q5", "gru_step_backward",  # W_·aᵀ everywhere
+     _s5("gru_step_backward",
+         ('da_prev = da_prev + p["W_" + gate + "a"] @ dz',
+          'da_prev = da_prev + p["W_" + gate + "a"].T @ dz'),
+         ('da_prev = da_prev + n["da_prev_n"]',
+          'da_prev = da_prev + p["W_na"].T @ (n["dz_n"] * cache["gamma_r"])')),
+     ["da_prev uses W_gaᵀ δz", "(no transpose)"]),
+    ("05_gru_backward", "q5", "gru_step_backward",  # the candidate's path dropped
+     _s5("gru_step_backward", ('da_prev = da_prev + n["da_prev_n"]', "da_prev = da_prev")),
+     ["da_prev misses the candidate's path"]),
+    ("05_gru_backward", "q5", "gru_step_backward",  # the gates' gradients exchanged
+     _s5("gru_step_backward", ('(("r", n["dgamma_r"]), ("z", dgamma_z))',
+                               '(("r", dgamma_z), ("z", n["dgamma_r"]))')),
+     ["the two gates' incoming gradients are swapped"]),
+    ("05_gru_backward", "q5", "gru_step_backward",  # (1 − z) and z swapped, written inline
+     "def gru_step_backward(da, cache):\n    k, p = cache, cache['params']\n"
+     "    dgz = da * (k['a_prev'] - k['n_tilde'])\n"
+     "    dz_n = da * k['gamma_z'] * (1 - k['n_tilde'] ** 2)\n    dh = dz_n * k['gamma_r']\n"
+     "    g = {'dW_nx': k['x'] @ dz_n.T, 'db_n': dz_n.sum(axis=1, keepdims=True),\n"
+     "         'dW_na': k['a_prev'] @ dh.T, 'db_na': dh.sum(axis=1, keepdims=True)}\n"
+     "    da_prev = da * (1 - k['gamma_z']) + p['W_na'] @ dh\n    dx = p['W_nx'] @ dz_n\n"
+     "    for gt, dgm in (('r', dz_n * k['h_n']), ('z', dgz)):\n"
+     "        gm = k['gamma_' + gt]\n        dz = dgm * gm * (1 - gm)\n"
+     "        g['dW_' + gt + 'a'], g['dW_' + gt + 'x'] = k['a_prev'] @ dz.T, k['x'] @ dz.T\n"
+     "        g['db_' + gt] = dz.sum(axis=1, keepdims=True)\n"
+     "        da_prev = da_prev + p['W_' + gt + 'a'] @ dz\n"
+     "        dx = dx + p['W_' + gt + 'x'] @ dz\n"
+     "    g['da_prev'], g['dx'] = da_prev, dx\n    return g",
+     ["(1 − Γ_z) and Γ_z are swapped"]),
+    ("05_gru_backward", "q6", "gru_bptt",  # off by one: the last step never visited
+     _s5("gru_bptt", ("range(len(steps))", "range(len(steps) - 1)")),
+     ["never visits the last step"]),
+    ("05_gru_backward", "q6", "gru_bptt",  # ... or the first
+     _s5("gru_bptt", ("range(len(steps))", "range(1, len(steps))")),
+     ["never visits the first step (time index 0)"]),
+    ("05_gru_backward", "q6", "gru_bptt",  # the t+1 component dropped
+     _s5("gru_bptt", ("step = gru_step_backward(da + da_next, k)",
+                      "step = gru_step_backward(da, k)")),
+     ["right for a single time step but off over several", "t+1 component"]),
+    ("05_gru_backward", "q6", "gru_bptt",  # forward in time
+     _s5("gru_bptt", ("reversed(range(len(steps)))", "range(len(steps))")),
+     ["your loop runs forward in time"]),
+    ("05_gru_backward", "q6", "gru_bptt",  # dx stored one step off
+     _s5("gru_bptt", ('grads["dx"][:, :, t]', 'grads["dx"][:, :, t - 1]')),
+     ["dx is shifted one step"]),
+    ("05_gru_backward", "q6", "gru_bptt",  # summed over the batch
+     "_right = gru_bptt\n"
+     "def gru_bptt(y, caches):\n"
+     "    return {k: v * y.shape[1] for k, v in _right(y, caches).items()}",
+     ["every gradient is m = ", "averages over the batch"]),
+]
+
+
 def _s6(name, *replacements):
     return slip("06_training", name, *replacements)
 

@@ -291,6 +291,20 @@ FAIR = [
         ),
         ["q3"],
     ),
+    (  # issue 19: a slip in a GRU step costs its question, not the step and the loop too
+        "05_gru_backward",
+        "q4",
+        ex.slip("05_gru_backward", "candidate_backward",
+                ('dh_n = dz_n * cache["gamma_r"]', "dh_n = dz_n")),
+        ["q5", "q6"],
+    ),
+    (
+        "05_gru_backward",
+        "q2",
+        ex.slip("05_gru_backward", "interpolation_backward",
+                ("da * (1.0 - gamma_z), da * gamma_z", "da * gamma_z, da * (1.0 - gamma_z)")),
+        ["q5", "q6"],
+    ),
     (  # issue 19: a wrong Adam step, clipping or truncation costs q1, q2, q3, not q6 too
         "06_training",
         "q1",

@@ -310,6 +310,59 @@ CHEATERS = [
     ),
 ]
 
+CHEATERS += [  # issue 19: assignment 5's references (the GRU's and the LSTM's that could do)
+    (
+        "ref_direct_05",
+        "05_gru_backward",
+        dict(
+            answers={
+                "gru_step_backward": "def gru_step_backward(da, cache):\n"
+                "    return gru.gru_cell_backward(da, cache)"
+            }
+        ),
+        "q5",
+        ["q5 called lstm_src.gru.gru_cell_backward"],
+    ),
+    (
+        "ref_alias_05",
+        "05_gru_backward",
+        dict(
+            extra_cell="from lstm_src.lstm import sigmoid_gate_backward as _sgb",
+            answers={
+                "gate_backward": "def gate_backward(dgamma, gamma, a_prev, xt):\n"
+                "    return _sgb(dgamma, gamma, a_prev, xt)"
+            },
+        ),
+        "q3",
+        ["q3 called lstm_src.lstm.sigmoid_gate_backward"],
+    ),
+    (
+        "ref_reload_05",
+        "05_gru_backward",
+        dict(
+            extra_cell="import importlib, lstm_src.gru\n_g = importlib.reload(lstm_src.gru)",
+            answers={
+                "gru_bptt": "def gru_bptt(y, caches):\n    return _g.gru_backward(y, caches)"
+            },
+        ),
+        "q6",
+        ["q6 called lstm_src.gru.gru_backward"],
+    ),
+    (
+        "ref_correct_versions_05",
+        "05_gru_backward",
+        dict(
+            answers={
+                "candidate_backward": "def candidate_backward(dn_tilde, cache):\n"
+                "    import lstm_src.feedback._correct as c\n"
+                "    return c.candidate_backward(dn_tilde, cache)"
+            }
+        ),
+        "q4",
+        ["q4 called lstm_src.feedback."],
+    ),
+]
+
 CHEATERS += [  # issue 19: assignment 6's references, by every route the battery knows
     (
         "ref_direct_06",

@@ -18,13 +18,21 @@ and gradients with the reference and naming the slip) and :mod:`._problems`
 (random problems, and the wrong loops through time it recognises); one module
 per assignment (:mod:`.matrix_calculus`, :mod:`.lstm_forward`,
 :mod:`.lstm_backward`, :mod:`.rnn_bptt`,
-:mod:`.training`), and :mod:`._correct`, the correct
+:mod:`.gru_backward`, :mod:`.training`), and :mod:`._correct`, the correct
 versions of earlier answers that a later question's checks give its function
 (:func:`._calling.with_correct`), so that one slip costs points once.
 """
 
 from ._problems import random_sizes
 from ._reports import GATE_HINTS, TOL, check_array, check_grads, check_grads_ok
+from .gru_backward import (
+    check_candidate_backward,
+    check_gate_backward,
+    check_gru_bptt,
+    check_gru_step_backward,
+    check_interpolation_backward,
+    check_output_grads,
+)
 from .lstm_backward import (
     check_candidate_grads,
     check_cell_backward,
@@ -59,6 +67,12 @@ from .training import (
 )
 
 __all__ = [
+    "check_candidate_backward",
+    "check_gate_backward",
+    "check_gru_bptt",
+    "check_gru_step_backward",
+    "check_interpolation_backward",
+    "check_output_grads",
     "check_adam_step",
     "check_clip_by_global_norm",
     "check_evaluate",

@@ -131,6 +131,66 @@ def rnn_step_backward(da, cache):
     }
 
 
+# ------------------------------------------------------------------ 05_gru_backward
+
+
+def output_grads(y_hat, y, a, W_ya):
+    """(dW_ya, db_y, da) of one step's output layer, δz_y = (ŷ − y)/m."""
+    dz = (y_hat - y) / y.shape[1]
+    return a @ dz.T, np.sum(dz, axis=1, keepdims=True), W_ya @ dz
+
+
+def interpolation_backward(da, gamma_z, n_tilde, a_prev):
+    """(dgamma_z, dn_tilde, da_prev_direct) back through a = (1 − Γ_z)∘ñ + Γ_z∘a_prev."""
+    return da * (a_prev - n_tilde), da * (1.0 - gamma_z), da * gamma_z
+
+
+def gate_backward(dgamma, gamma, a_prev, xt):
+    """(dz, dW_a, dW_x, db) back through Γ = σ(W_aᵀa_prev + W_xᵀx + b)."""
+    dz = dgamma * gamma * (1.0 - gamma)
+    return dz, a_prev @ dz.T, xt @ dz.T, np.sum(dz, axis=1, keepdims=True)
+
+
+def candidate_backward(dn_tilde, cache):
+    """Back through ñ = tanh(W_nxᵀx + b_n + Γ_r∘(W_naᵀa_prev + b_na)), as a dict."""
+    dz_n = dn_tilde * (1.0 - cache["n_tilde"] ** 2)
+    dh_n = dz_n * cache["gamma_r"]
+    return {
+        "dz_n": dz_n,
+        "dgamma_r": dz_n * cache["h_n"],
+        "dW_nx": cache["x"] @ dz_n.T,
+        "db_n": np.sum(dz_n, axis=1, keepdims=True),
+        "dW_na": cache["a_prev"] @ dh_n.T,
+        "db_na": np.sum(dh_n, axis=1, keepdims=True),
+        "da_prev_n": cache["params"]["W_na"] @ dh_n,
+    }
+
+
+def gru_step_backward(da, cache):
+    """The gradients of one GRU step (PyTorch's form), as a dict."""
+    k, p = cache, cache["params"]
+    dgamma_z = da * (k["a_prev"] - k["n_tilde"])
+    dz_n = da * (1.0 - k["gamma_z"]) * (1.0 - k["n_tilde"] ** 2)
+    dh_n = dz_n * k["gamma_r"]
+    g = {
+        "dW_nx": k["x"] @ dz_n.T,
+        "db_n": np.sum(dz_n, axis=1, keepdims=True),
+        "dW_na": k["a_prev"] @ dh_n.T,
+        "db_na": np.sum(dh_n, axis=1, keepdims=True),
+    }
+    da_prev = da * k["gamma_z"] + p["W_na"] @ dh_n
+    dx = p["W_nx"] @ dz_n
+    for gate, dgamma in (("r", dz_n * k["h_n"]), ("z", dgamma_z)):
+        gamma = k[f"gamma_{gate}"]
+        dz = dgamma * gamma * (1.0 - gamma)
+        g[f"dW_{gate}a"], g[f"dW_{gate}x"] = k["a_prev"] @ dz.T, k["x"] @ dz.T
+        g[f"db_{gate}"] = np.sum(dz, axis=1, keepdims=True)
+        da_prev = da_prev + p[f"W_{gate}a"] @ dz
+        dx = dx + p[f"W_{gate}x"] @ dz
+    g["da_prev"], g["dx"] = da_prev, dx
+    return g
+
+
 # ------------------------------------------------------------------ 06_training
 
 
@@ -186,6 +246,16 @@ EARLIER = {
     "04_rnn_bptt": {
         "rnn_step_backward": ("rnn_step",),
         "rnn_bptt": ("rnn_step", "rnn_step_backward"),
+    },
+    "05_gru_backward": {
+        "gru_step_backward": ("interpolation_backward", "gate_backward", "candidate_backward"),
+        "gru_bptt": (
+            "output_grads",
+            "interpolation_backward",
+            "gate_backward",
+            "candidate_backward",
+            "gru_step_backward",
+        ),
     },
     "06_training": {
         "train_char_model": ("adam_step", "clip_by_global_norm", "tbptt_gradients"),
