@@ -361,6 +361,27 @@ CHEATERS += [  # issue 19: assignment 5's references (the GRU's and the LSTM's t
         "q4",
         ["q4 called lstm_src.feedback."],
     ),
+    (
+        "ref_code_copy_05",
+        "05_gru_backward",
+        dict(
+            extra_cell="import types\n_hb = types.FunctionType("
+            "gru.gru_hidden_state_backward.__code__, vars(gru), 'hb')",
+            answers={
+                "interpolation_backward": "def interpolation_backward(da, gamma_z, n_tilde, "
+                "a_prev):\n    return _hb(da, gamma_z, n_tilde, a_prev)"
+            },
+        ),
+        "q2",
+        ["q2 called lstm_src.gru.gru_hidden_state_backward"],
+    ),
+    (
+        "patched_checks_05",
+        "05_gru_backward",
+        dict(solved=False, extra_cell=PATCH_FEEDBACK + FORGE_OTTER),
+        None,
+        ["patched lstm_src.feedback", "patched otter"],
+    ),
 ]
 
 CHEATERS += [  # issue 19: assignment 6's references, by every route the battery knows
@@ -376,7 +397,7 @@ CHEATERS += [  # issue 19: assignment 6's references, by every route the battery
                 "beta2, eps)"
             }
         ),
-        "q1",
+        ("q1", "q6"),  # q6 runs the answer's own q1 first
         ["q1 called lstm_src.training.adam_step"],
     ),
     (
@@ -389,7 +410,7 @@ CHEATERS += [  # issue 19: assignment 6's references, by every route the battery
                 "    return _clip(grads, max_norm)"
             },
         ),
-        "q2",
+        ("q2", "q6"),  # q6 runs the answer's own q2 first
         ["q2 called lstm_src.training.clip_gradients"],
     ),
     (
@@ -402,7 +423,7 @@ CHEATERS += [  # issue 19: assignment 6's references, by every route the battery
                 "    return _correct.tbptt_gradients(x, y, a0, c0, params, T_w)"
             }
         ),
-        "q3",
+        ("q3", "q6"),  # q6 runs the answer's own q3 first
         ["q3 called lstm_src.feedback."],
     ),
     (
@@ -431,6 +452,13 @@ CHEATERS += [  # issue 19: assignment 6's references, by every route the battery
         dict(solved=False, extra_cell=PATCH_FEEDBACK + PATCH_NUMPY),
         None,
         ["patched lstm_src.feedback", "patched numpy.allclose"],
+    ),
+    (
+        "disk_write_06",
+        "06_training",
+        dict(solved=False, extra_cell=DISK_WRITE),
+        None,
+        ["tried to write to"],
     ),
 ]
 
@@ -550,14 +578,17 @@ def test_cheater_loses_its_points_and_is_flagged(name, stem, kw, lost, words, ba
     full = battery[0][f"solution_{stem}"]["scores"]
     if lost is None:
         assert row["total"] == 0, row
-    elif lost.endswith("-"):  # the questions after the (correct) one that hides the patch
+    elif isinstance(lost, str) and lost.endswith("-"):
+        # the questions after the (correct) one that hides the patch
         first = lost[:-1]
         assert row["scores"]["q1"] == full["q1"], row
         assert all(s == 0 for q, s in row["scores"].items() if q >= first), row
     else:
-        assert row["scores"][lost] == 0, row
+        # one question, or (issue 19) a tuple: 06's q6 runs the student's own helpers first
+        losts = lost if isinstance(lost, tuple) else (lost,)
+        assert all(row["scores"][q] == 0 for q in losts), row
         # the other questions keep what they earn (the solutions)
-        assert all(s == full[q] for q, s in row["scores"].items() if q != lost), row
+        assert all(s == full[q] for q, s in row["scores"].items() if q not in losts), row
     flags = "; ".join(row["flags"])
     for w in words:
         assert w in flags, f"{name}: flags lack {w!r}: {flags}"
