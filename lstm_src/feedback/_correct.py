@@ -194,7 +194,7 @@ def gru_step_backward(da, cache):
 # ------------------------------------------------------------------ 06_training
 
 
-def adam_step(params, grads, state, learning_rate=2e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+def adam_step(params, grads, state, lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     """One Adam step with bias correction: (new_params, new_state)."""
     t = state["t"] + 1
     new_params, new_m, new_v = {}, {}, {}
@@ -203,7 +203,7 @@ def adam_step(params, grads, state, learning_rate=2e-3, beta1=0.9, beta2=0.999, 
         m = beta1 * state["m"][name] + (1 - beta1) * g
         v = beta2 * state["v"][name] + (1 - beta2) * g * g
         m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
-        new_params[name] = theta - learning_rate * m_hat / (np.sqrt(v_hat) + eps)
+        new_params[name] = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
         new_m[name], new_v[name] = m, v
     return new_params, {"m": new_m, "v": new_v, "t": t}
 

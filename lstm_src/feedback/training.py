@@ -28,7 +28,7 @@ QUESTION_OF.update(
     train_char_model="q6",
 )
 PARAMETERS.update(
-    adam_step=("params", "grads", "state", "learning_rate", "beta1", "beta2", "eps"),
+    adam_step=("params", "grads", "state", "lr", "beta1", "beta2", "eps"),
     clip_by_global_norm=("grads", "max_norm"),
     tbptt_gradients=("x", "y", "a0", "c0", "params", "T_w"),
     evaluate=("params", "xs", "ys"),
@@ -116,7 +116,7 @@ def _same(got, want):
 
 
 def check_adam_step(fn, seeds=(0, 1, 2)):
-    """``fn(params, grads, state, learning_rate, beta1, beta2, eps) -> (new_params, new_state)``
+    """``fn(params, grads, state, lr, beta1, beta2, eps) -> (new_params, new_state)``
     as :func:`lstm_src.training.adam_step`; a fresh state (t = 0) and later ones, large and small
     gradients (where ε matters)."""
     hint = (
