@@ -80,6 +80,8 @@ def reverse_padded(x, mask):
     :math:`x^{\langle L_i\rangle}, \dots, x^{\langle 1\rangle}, 0, \dots`;
     applying it twice gives x back (on the real steps).
 
+    Defined in: book/part5/deep_bidirectional_padded.ipynb
+
     Parameters
     ----------
     x : ndarray (n, m, T_x)
@@ -172,6 +174,8 @@ def _hidden_size(p, k, d):
 def stack_forward(x, layers, lengths=None, mask=None, a0=None, c0=None):
     """A stack of (bidirectional) LSTM layers over a (padded) batch.
 
+    Defined in: book/part5/deep_bidirectional_padded.ipynb
+
     Parameters
     ----------
     x : ndarray (n_x, m, T_x)
@@ -229,6 +233,8 @@ def stack_backward(dout, caches, da_n=None, dc_n=None):
     through :func:`lstm_src.lstm.lstm_layer_backward` (reversed in time for
     the reversed direction); the directions' ``dx`` add up to the gradient at
     the layer below's outputs.
+
+    Defined in: book/part5/deep_bidirectional_padded.ipynb
 
     Parameters
     ----------

@@ -14,7 +14,8 @@ reset gate multiplies the whole recurrent term of the candidate,
 
 .. math::
     \tilde n^{\langle t\rangle} = \tanh\big(W_{nx}^\top x^{\langle t\rangle}
-        + b_n + \Gamma_r\circ(W_{na}^\top a^{\langle t-1\rangle} + b_{na})\big),
+        + b_n + \Gamma_r\circ(W_{na}^\top a^{\langle t-1\rangle}
+        + b_{na})\big),
     \qquad
     a^{\langle t\rangle} = (1-\Gamma_z)\circ\tilde n^{\langle t\rangle}
         + \Gamma_z\circ a^{\langle t-1\rangle}
@@ -164,6 +165,8 @@ def candidate(xt, a_prev, gamma_r, p, form="torch"):
     a^{\langle t-1\rangle}) + b_{na}` and
     :math:`\tilde n = \tanh(W_{nx}^\top x + b_n + h_n)`.
 
+    Defined in: book/part5/gru.ipynb
+
     Parameters
     ----------
     xt : ndarray (n_x, m)
@@ -190,6 +193,8 @@ def gru_hidden_state(gamma_z, n_tilde, a_prev):
     .. math::
         a^{\langle t\rangle} = (1-\Gamma_z)\circ\tilde n^{\langle t\rangle}
                               + \Gamma_z\circ a^{\langle t-1\rangle}
+
+    Defined in: book/part5/gru.ipynb
 
     Parameters
     ----------
@@ -311,6 +316,8 @@ def gru_hidden_state_backward(da, gamma_z, n_tilde, a_prev):
         \delta\tilde n = \delta a\circ(1-\Gamma_z),\quad
         \delta a^{\langle t-1\rangle}\big|_{a} = \delta a\circ\Gamma_z
 
+    Defined in: book/part5/gru.ipynb
+
     Parameters
     ----------
     da : ndarray (n_a, m)
@@ -338,6 +345,8 @@ def reset_candidate_backward(dn_tilde, n_tilde, gamma_r, h_n):
     :math:`\nabla_{b_n}J = \sum_i\delta z_{n,:,i}`,
     :math:`\nabla_{b_{na}}J = \sum_i\delta h_{n,:,i}`.
 
+    Defined in: book/part5/gru.ipynb
+
     Parameters
     ----------
     dn_tilde, n_tilde, gamma_r, h_n : ndarray (n_a, m)
@@ -363,6 +372,8 @@ def cho_candidate_backward(dn_tilde, n_tilde, gamma_r, a_prev, W_na):
         \delta\Gamma_r = (W_{na}\delta z_n)\circ a^{\langle t-1\rangle},\quad
         \delta a^{\langle t-1\rangle}\big|_{\tilde n}
             = (W_{na}\delta z_n)\circ\Gamma_r
+
+    Defined in: book/part5/gru.ipynb
 
     Parameters
     ----------
@@ -395,6 +406,8 @@ def gru_previous_state_grads(da_prev_direct, dz_r, dz_z, dh_n, dz_n, p):
     For Cho's form pass ``dh_n=None`` and the candidate's share (from
     :func:`cho_candidate_backward`) added into ``da_prev_direct``.
 
+    Defined in: book/part5/gru.ipynb
+
     Parameters
     ----------
     da_prev_direct, dz_r, dz_z, dz_n : ndarray (n_a, m)
@@ -422,6 +435,8 @@ def gru_cell_backward(da, cache):
     (:func:`reset_candidate_backward` or :func:`cho_candidate_backward`),
     :func:`lstm_src.lstm.sigmoid_gate_backward` for both gates and
     :func:`gru_previous_state_grads`.
+
+    Defined in: book/part5/gru.ipynb
 
     Parameters
     ----------
@@ -475,6 +490,8 @@ def gru_layer_backward(da, caches):
     from t = T_x down to 1, each step adds the gradient step t+1 sends back
     and runs :func:`gru_cell_backward`.
 
+    Defined in: book/part5/gru.ipynb
+
     Parameters
     ----------
     da : ndarray (n_a, m, T_x)
@@ -517,6 +534,8 @@ def gru_backward(y, caches):
     :func:`gru_layer_backward` from the gradient it sends to each
     :math:`a^{\langle t\rangle}`.
 
+    Defined in: book/part5/gru.ipynb
+
     Parameters
     ----------
     y : ndarray (n_y, m, T_x)
@@ -542,4 +561,5 @@ def gru_backward(y, caches):
         db_y += db
     grads = gru_layer_backward(da, caches)
     grads["dW_ya"], grads["db_y"] = dW_ya, db_y
-    return {k: grads[k] for k in ["d" + n for n in PARAM_NAMES] + ["dx", "da0"]}
+    names = ["d" + n for n in PARAM_NAMES] + ["dx", "da0"]
+    return {k: grads[k] for k in names}

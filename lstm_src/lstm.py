@@ -602,6 +602,8 @@ def lstm_layer_backward(da, caches, dc=None, da_last=None):
     On a padded batch (``mask`` given to :func:`lstm_layer_forward`) a
     padded step passes both gradients straight through and receives none.
 
+    Defined in: book/part5/deep_bidirectional_padded.ipynb
+
     Parameters
     ----------
     da : ndarray (n_a, m, T_x)

@@ -135,6 +135,8 @@ def peephole_grads(dz, w, c):
 
     (w is shared by the batch's columns, so its gradient sums over them).
 
+    Defined in: book/part5/peephole.ipynb
+
     Parameters
     ----------
     dz : ndarray (n_a, m)
@@ -162,6 +164,8 @@ def peephole_cell_backward(da, dc_next, cache):
     the forget and update gates see :math:`c^{\langle t-1\rangle}` and add
     :math:`w_{fc}\circ\delta z_f + w_{uc}\circ\delta z_u` to
     :math:`\delta c^{\langle t-1\rangle}`.
+
+    Defined in: book/part5/peephole.ipynb
 
     Parameters
     ----------
