@@ -381,7 +381,7 @@ WRONG += [  # issue 19, assignment 5: the slips of the GRU's backward pass
     ("05_gru_backward", "q2", "interpolation_backward",  # (1 − z) and z swapped
      _s5("interpolation_backward", ("da * (1.0 - gamma_z), da * gamma_z",
                                     "da * gamma_z, da * (1.0 - gamma_z)")),
-     ["(1 − Γ_z) and Γ_z are swapped", "the GRU chapter's interpolation"]),
+     ["(1 − Γ_z) and Γ_z are swapped", "the GRU chapter, eq. gru-a"]),
     ("05_gru_backward", "q2", "interpolation_backward",  # ∂a/∂Γ_z with the wrong sign
      _s5("interpolation_backward", ("da * (a_prev - n_tilde)", "da * (n_tilde - a_prev)")),
      ["dgamma_z has the wrong sign", "a⟨t−1⟩ − ñ⟨t⟩"]),
@@ -412,7 +412,7 @@ WRONG += [  # issue 19, assignment 5: the slips of the GRU's backward pass
      "            'db_na': dz_n.sum(axis=1, keepdims=True),\n"
      "            'da_prev_n': d_ra * cache['gamma_r']}",
      ["the reset gate is applied to the wrong factor", "Cho et al.'s candidate",
-      "the GRU chapter's candidate equation"]),
+      "the GRU chapter, eq. gru-n"]),
     ("05_gru_backward", "q4", "candidate_backward",  # tanh′ = 1 − tanh
      _s5("candidate_backward", ('(1.0 - cache["n_tilde"] ** 2)', '(1.0 - cache["n_tilde"])')),
      ["tanh′ = 1 − tanh², not 1 − tanh"]),

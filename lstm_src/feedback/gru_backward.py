@@ -1,14 +1,15 @@
 """Checks of assignment 5, the GRU's backward pass (``exercises/05_gru_backward``).
 
-The GRU is :mod:`lstm_src.gru` in PyTorch's form (the chapter "The GRU" of
+The GRU is :mod:`lstm_src.gru` in PyTorch's form (the chapter "The GRU, derived" of
 Part V): Γ_r = σ(W_raᵀa⟨t−1⟩ + W_rxᵀx⟨t⟩ + b_r), Γ_z likewise, the candidate
 ñ⟨t⟩ = tanh(W_nxᵀx⟨t⟩ + b_n + Γ_r∘h_n) with h_n = W_naᵀa⟨t−1⟩ + b_na, and the
 interpolation a⟨t⟩ = (1 − Γ_z)∘ñ⟨t⟩ + Γ_z∘a⟨t−1⟩. The messages name the
-equations in words (the chapter's gate, candidate and interpolation
-equations), and the slips students make: (1 − Γ_z) and Γ_z swapped, the path
-of a⟨t−1⟩ through the interpolation forgotten, the reset gate applied to the
-wrong factor (Cho's form instead of PyTorch's), σ′ or tanh′ taken of the gate's
-value, a transpose, the 1/m, a loop through time that is one step off.
+equations in words and by their labels in the chapter (book/part5/gru.ipynb:
+gru-r, gru-z, gru-n, gru-a, their backward gru-da, gru-dn, gru-prev), and the
+slips students make: (1 − Γ_z) and Γ_z swapped, the path of a⟨t−1⟩ through
+the interpolation forgotten, the reset gate applied to the wrong factor (Cho's
+form instead of PyTorch's), σ′ or tanh′ taken of the gate's value, a
+transpose, the 1/m, a loop through time that is one step off.
 """
 
 import numpy as np
@@ -40,23 +41,28 @@ PARAMETERS.update(
 )
 
 CHAPTER = "the GRU chapter"
+#: The chapter's equations (book/part5/gru.ipynb), as the messages cite them.
+EQ_INTERP = f"{CHAPTER}, eq. gru-a and its backward gru-da"
+EQ_CAND = f"{CHAPTER}, eq. gru-n and its backward gru-dn"
+EQ_GATES = f"{CHAPTER}, eq. gru-r and gru-z"
+EQ_PREV = f"{CHAPTER}, eq. gru-prev"
 INTERP = "a⟨t⟩ = (1 − Γ_z)∘ñ⟨t⟩ + Γ_z∘a⟨t−1⟩"
 CAND = "ñ⟨t⟩ = tanh(W_nxᵀx⟨t⟩ + b_n + Γ_r∘(W_naᵀa⟨t−1⟩ + b_na))"
 
 #: What to revisit when a block of the GRU's gradients is off (check_grads' ``hints``).
 GRU_HINTS = {
-    "r": "revisit ∂Γ_r/∂z_r = Γ_r∘(1−Γ_r) (the reset gate's equation) and the reset gate's "
+    "r": "revisit ∂Γ_r/∂z_r = Γ_r∘(1−Γ_r) (gru-r) and the reset gate's "
     f"place in the candidate, {CAND}: ∂ñ/∂Γ_r = (1 − ñ∘ñ)∘h_n with h_n = W_naᵀa⟨t−1⟩ + b_na "
-    f"({CHAPTER})",
-    "z": "revisit ∂Γ_z/∂z_z = Γ_z∘(1−Γ_z) (the update gate's equation) and "
-    f"∂a⟨t⟩/∂Γ_z = a⟨t−1⟩ − ñ⟨t⟩ (the interpolation {INTERP}, {CHAPTER})",
+    f"({EQ_CAND})",
+    "z": "revisit ∂Γ_z/∂z_z = Γ_z∘(1−Γ_z) (gru-z) and "
+    f"∂a⟨t⟩/∂Γ_z = a⟨t−1⟩ − ñ⟨t⟩ (the interpolation {INTERP}, {EQ_INTERP})",
     "n": f"revisit ∂ñ/∂z_n = 1 − ñ∘ñ, ∂a⟨t⟩/∂ñ = 1 − Γ_z (the interpolation) and the recurrent "
     "term inside the reset gate's product: dW_na = a⟨t−1⟩(Γ_r∘δz_n)ᵀ, db_na = Σ Γ_r∘δz_n, "
-    f"dW_nx = x δz_nᵀ, db_n = Σ δz_n (the candidate's equation, {CHAPTER})",
+    f"dW_nx = x δz_nᵀ, db_n = Σ δz_n ({EQ_CAND})",
     "y": GATE_HINTS["y"],
     "da_prev": "a⟨t−1⟩ reaches J four ways: directly through the interpolation (da∘Γ_z), "
     "through both gates (W_ra δz_r + W_za δz_z) and through the candidate's recurrent term "
-    f"(W_na (Γ_r∘δz_n)); da_prev is their sum, no transpose ({CHAPTER})",
+    f"(W_na (Γ_r∘δz_n)); da_prev is their sum, no transpose ({EQ_PREV})",
     "dx": "x⟨t⟩ feeds both gates and the candidate: dx = W_rx δz_r + W_zx δz_z + W_nx δz_n "
     "(no transpose)",
     "da0": "da0 is what the first step (time index 0) sends back: its da_prev",
@@ -131,38 +137,38 @@ def _step_with(da, k, slips=()):
 SWAP_Z = (
     f"(1 − Γ_z) and Γ_z are swapped: in the interpolation {INTERP} the candidate is weighted by "
     "1 − Γ_z and the old state by Γ_z (PyTorch's z), so ∂a⟨t⟩/∂ñ = 1 − Γ_z and "
-    f"∂a⟨t⟩/∂a⟨t−1⟩ (the direct path) = Γ_z ({CHAPTER}'s interpolation)"
+    f"∂a⟨t⟩/∂a⟨t−1⟩ (the direct path) = Γ_z ({EQ_INTERP})"
 )
 SIGN_Z = (
     f"dgamma_z has the wrong sign: {INTERP}, so ∂a⟨t⟩/∂Γ_z = a⟨t−1⟩ − ñ⟨t⟩ (not ñ − a⟨t−1⟩) "
-    f"({CHAPTER}'s interpolation)"
+    f"({EQ_INTERP})"
 )
 NO_DIRECT = (
     "the path of a⟨t−1⟩ through the interpolation is forgotten: a⟨t−1⟩ appears in "
     f"{INTERP} itself, not only inside the gates and the candidate, so da_prev also gets "
-    f"da∘Γ_z, summed with the other paths ({CHAPTER}'s interpolation)"
+    f"da∘Γ_z, summed with the other paths ({EQ_INTERP})"
 )
 CHO = (
     "the reset gate is applied to the wrong factor: you differentiated Cho et al.'s candidate "
     "tanh(W_nxᵀx + b_n + W_naᵀ(Γ_r∘a⟨t−1⟩) + b_na); this course uses PyTorch's, "
     f"{CAND}, where Γ_r multiplies the whole recurrent term h_n = W_naᵀa⟨t−1⟩ + b_na: "
     "dgamma_r = δz_n∘h_n, dW_na = a⟨t−1⟩(Γ_r∘δz_n)ᵀ, db_na = Σ Γ_r∘δz_n, and the "
-    f"candidate's share of da_prev is W_na (Γ_r∘δz_n) ({CHAPTER}'s candidate equation)"
+    f"candidate's share of da_prev is W_na (Γ_r∘δz_n) ({EQ_CAND}; Cho's form is gru-n-cho)"
 )
 
 #: Slips of the candidate's backward step (q4), with the message for each.
 CANDIDATE_SLIPS = {
     ("cho",): CHO,
     ("tanh_1",): "tanh′ = 1 − tanh², not 1 − tanh: δz_n = dn_tilde∘(1 − ñ∘ñ) "
-    f"({CHAPTER}'s candidate equation)",
+    f"({EQ_CAND})",
     ("tanh_of_n",): "tanh′ is taken of ñ itself: ñ is already tanh(z_n), so "
-    f"tanh′(z_n) = 1 − ñ∘ñ, not 1 − tanh²(ñ) ({CHAPTER}'s candidate equation)",
+    f"tanh′(z_n) = 1 − ñ∘ñ, not 1 − tanh²(ñ) ({EQ_CAND})",
     ("no_r_in_h",): "the recurrent term's gradient misses the reset gate: h_n enters the "
     f"candidate as Γ_r∘h_n, so δh_n = Γ_r∘δz_n, and dW_na = a⟨t−1⟩ δh_nᵀ, db_na = Σ δh_n, "
-    f"da_prev's share W_na δh_n ({CHAPTER}'s candidate equation)",
+    f"da_prev's share W_na δh_n ({EQ_CAND})",
     ("db_na_dz",): "db_na sums δz_n: b_na sits inside the reset gate's product, "
     f"Γ_r∘(W_naᵀa⟨t−1⟩ + b_na), so db_na = Σ Γ_r∘δz_n, unlike db_n = Σ δz_n "
-    f"({CHAPTER}'s candidate equation)",
+    f"({EQ_CAND})",
     ("W_T",): "da_prev_n uses W_naᵀ: back through h_n = W_naᵀa⟨t−1⟩ + b_na the gradient is "
     "W_na δh_n (no transpose); W_na is square, so the shapes cannot catch it",
 }
@@ -185,11 +191,11 @@ STEP_SLIPS = {
     "da∘(a⟨t−1⟩ − ñ) from the interpolation (dgamma_z) and Γ_r receives δz_n∘h_n from the "
     "candidate (dgamma_r); each goes back through its own gate, with its own Γ and weights",
     ("sigma_of_gamma",): "σ′ is taken of Γ itself: Γ is already σ(z), so σ′(z) = Γ∘(1−Γ), "
-    "not σ(Γ)(1−σ(Γ)), for both gates (the gates' equations)",
+    "not σ(Γ)(1−σ(Γ)), for both gates ({EQ_GATES})",
     ("no_sigma",): "the σ′ factor is missing in both gates: δz = dgamma∘Γ∘(1−Γ) "
-    "(the gates' equations)",
+    f"({EQ_GATES})",
     ("tanh_1",): "tanh′ = 1 − tanh², not 1 − tanh: δz_n = dn_tilde∘(1 − ñ∘ñ) "
-    f"({CHAPTER}'s candidate equation)",
+    f"({EQ_CAND})",
 }
 
 
@@ -240,7 +246,7 @@ def check_interpolation_backward(fn, seeds=(0, 1)):
                 _fail(SIGN_Z)
             if not np.any(got[2]):
                 _fail(NO_DIRECT + ": da_prev_direct = da∘Γ_z")
-        labels = (f"dgamma_z = da∘(a⟨t−1⟩ − ñ) ({CHAPTER}'s interpolation {INTERP})",
+        labels = (f"dgamma_z = da∘(a⟨t−1⟩ − ñ) ({INTERP}, {EQ_INTERP})",
                   "dn_tilde = da∘(1 − Γ_z)", "da_prev_direct = da∘Γ_z")
         for label, g, w in zip(labels, got, want):
             check_array(label, g, w)
@@ -252,7 +258,7 @@ def check_interpolation_backward(fn, seeds=(0, 1)):
 def check_gate_backward(fn, seeds=(0, 1)):
     """``fn(dgamma, gamma, a_prev, xt) -> (dz, dW_a, dW_x, db)`` for a GRU gate
     Γ = σ(W_aᵀa⟨t−1⟩ + W_xᵀx⟨t⟩ + b), tried on both the reset and the update gate."""
-    rule = "σ′: ∂Γ/∂z = Γ∘(1−Γ) (the gates' equations), so dz = dgamma∘Γ∘(1−Γ)"
+    rule = f"σ′: ∂Γ/∂z = Γ∘(1−Γ) ({EQ_GATES}), so dz = dgamma∘Γ∘(1−Γ)"
     slips = [
         (np.ones_like, f"dz equals the incoming gradient: the derivative factor is missing, "
          f"{rule}"),
@@ -330,7 +336,7 @@ def check_candidate_backward(fn, seeds=(0, 1)):
             "da_prev_n": "da_prev_n = W_na (Γ_r∘δz_n)",
         }
         for key in CANDIDATE_KEYS:
-            check_array(f"{labels[key]} ({CHAPTER}'s candidate equation {CAND})",
+            check_array(f"{labels[key]} ({CAND}, {EQ_CAND})",
                         got[key], want[key])
 
 
