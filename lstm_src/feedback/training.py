@@ -8,6 +8,8 @@ temperature; clipping by the global norm is the chapter "Back-propagation
 through time in a vanilla RNN" (bptt-clip).
 """
 
+import functools
+
 import numpy as np
 
 from .. import lstm
@@ -605,8 +607,11 @@ def _loss_per_char(params, text, vocab):
     return float(-np.sum(y * np.log(np.maximum(y_hat, 1e-300)))) / x.shape[2]
 
 
+@functools.lru_cache(maxsize=32)
 def _reference_training(text, steps, hidden, T_w, batch, lr, clip, seed, slip=None):
-    """The parameters the question's procedure ends with; ``slip`` puts one usual slip in it."""
+    """The parameters the question's procedure ends with; ``slip`` puts one usual slip in it.
+
+    Cached (the same few runs serve every submission a grading worker sees): read-only."""
     from . import _correct
 
     vocab = "".join(sorted(set(text)))
