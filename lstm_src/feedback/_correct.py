@@ -7,8 +7,9 @@ points once, on the question where it is made.
 
 Each function here is self-contained: it uses only ``np`` and its arguments (no other function of
 this module, nothing else of ``lstm_src``), so that its source alone can be compiled in the
-process where a student's notebook runs. Calling these from an answer scores nothing, like any
-other reference.
+process where a student's notebook runs. One exception: 06's ``tbptt_gradients`` imports the
+LSTM the assignment gives (``lstm_src.lstm``) inside its body. Calling these from an answer
+scores nothing, like any other reference.
 """
 
 import numpy as np
