@@ -472,7 +472,7 @@ def _digest(folder):
 
 @pytest.fixture(scope="module")
 def zips(tmp_path_factory):
-    """The four autograder zips, built from the masters (tests not run)."""
+    """The autograder zips of every master (tests not run)."""
     out = {}
     for master in build.masters():
         tmp = tmp_path_factory.mktemp(master.stem)
@@ -507,7 +507,7 @@ def run_grade(folder, out, *extra, zip_dir):
 
 @pytest.fixture(scope="module")
 def battery(tmp_path_factory, zips):
-    """Every cheater, the four solutions, a blank notebook graded after the disk writer, wrong
+    """Every cheater, every solution, a blank notebook graded after the disk writer, wrong
     answers, a syntax error and a file that is no notebook: ONE grade.py call, two jobs."""
     tmp = tmp_path_factory.mktemp("battery")
     subs, zip_dir = tmp / "subs", tmp / "zips"

@@ -465,7 +465,7 @@ def check_evaluate(fn, seeds=(0, 1)):
                 (sum(Js) / K / T * m, f"the loss sums over the batch: J averages over the m = {m} "
                  "examples (divide by m)"),
                 (sum(Js) / K / T / np.log(2), "the loss is in bits (log base 2): the course's "
-                 "loss, and the exp of perplexity, use the natural log (nats)"),
+                 "loss uses the natural log (nats), and the perplexity is e^loss"),
             ):
                 if near(g_loss, value):
                     _fail(message)
