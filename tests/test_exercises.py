@@ -571,7 +571,8 @@ WRONG += [  # issue 19, assignment 6: the slips of training, and the words each 
     ("06_training", "q5", "sample_indices",  # uniform draws
      _s6("sample_indices", ("size=n, p=p / p.sum()", "size=n")), ["drawn uniformly"]),
     ("06_training", "q5", "sample_indices",  # no max subtracted: τ → 0 overflows
-     _s6("sample_indices", ("p = np.exp(s - np.max(s))", "p = np.exp(s)")), ["overflowed"]),
+     _s6("sample_indices", ("p = np.exp(s - np.max(s))", "p = np.exp(s)")),
+     ["overflowed at temperature", "exp(s − max(s))"]),
     ("06_training", "q6", "train_char_model",  # Adam's state not kept
      _s6("train_char_model", ("params, state = adam_step(params, grads, state, lr)",
                               "params, _ = adam_step(params, grads, state, lr)")),

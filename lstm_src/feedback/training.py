@@ -515,7 +515,14 @@ def _chi2_limit(df, z=4.75):
 
 
 def _draws(fn, z, temperature, n, seed, strict=False):
-    out = _call(fn, "sample_indices", z, temperature, n, seed, strict=strict)
+    try:
+        out = _call(fn, "sample_indices", z, temperature, n, seed, strict=strict)
+    except AssertionError as exc:
+        if "overflowed" not in str(exc):
+            raise
+        _fail(f"sample_indices overflowed at temperature τ = {temperature:g} (largest logit "
+              f"{np.max(z):.3g}): s = z / τ is huge there, so subtract its largest entry "
+              "before exp, exp(s − max(s)); then τ → 0 gives the argmax every time")
     arr = np.asarray(out)
     if arr.shape != (n,):
         _fail(f"sample_indices should return {n} indices, shape ({n},); got shape {arr.shape}")
