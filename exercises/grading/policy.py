@@ -32,6 +32,12 @@ FORWARD = [
     "rnn._cell_forward",
     "rnn.rnn_cell_forward",
     "rnn.rnn_forward",
+    # the same forward passes by another route (zero peepholes are the LSTM)
+    "lstm.lstm_layer_forward",
+    "peephole._cell_forward",
+    "peephole.peephole_cell_forward",
+    "peephole.peephole_forward",
+    "deep.stack_forward",
 ]
 
 BACKWARD = [
@@ -52,6 +58,22 @@ BACKWARD = [
     "lstm.lstm_backward",
     "rnn.rnn_cell_backward",
     "rnn.rnn_backward",
+    "lstm.lstm_layer_backward",
+    "peephole.peephole_grads",
+    "peephole.peephole_cell_backward",
+    "peephole.peephole_backward",
+    "deep.stack_backward",
+]
+
+#: The GRU's backward steps (its forward is given in 05_gru_backward).
+GRU_BACKWARD = [
+    "gru.gru_hidden_state_backward",
+    "gru.reset_candidate_backward",
+    "gru.cho_candidate_backward",
+    "gru.gru_previous_state_grads",
+    "gru.gru_cell_backward",
+    "gru.gru_layer_backward",
+    "gru.gru_backward",
 ]
 
 CALCULUS = [
@@ -59,6 +81,13 @@ CALCULUS = [
     "gradcheck.numerical_gradient",
     "gradcheck.numerical_jacobian",
     "gradcheck.check_model_gradients",
+]
+
+TRAINING = [
+    "training.*",
+    "charmodel.*",
+    "train.*",
+    "loss.cross_entropy",
 ]
 
 #: {assignment stem: forbidden functions}; the masters' prompts say the same in words.
@@ -76,6 +105,10 @@ FORBIDDEN = {
     + BACKWARD
     + CALCULUS
     + EVERYWHERE,
+    # the GRU's forward is given; every backward function, the LSTM's that could be adapted too
+    "05_gru_backward": GRU_BACKWARD + BACKWARD + CALCULUS + EVERYWHERE,
+    # the LSTM's forward and backward passes are given; training, evaluating, sampling are asked
+    "06_training": TRAINING + EVERYWHERE,
 }
 
 
@@ -83,4 +116,4 @@ def forbidden(stem):
     """The forbidden list of an assignment (e.g. ``03_lstm_backward``); everything if unknown."""
     if stem in FORBIDDEN:
         return FORBIDDEN[stem]
-    return sorted(set(FORWARD + BACKWARD + CALCULUS + EVERYWHERE))
+    return sorted(set(FORWARD + BACKWARD + GRU_BACKWARD + CALCULUS + TRAINING + EVERYWHERE))
