@@ -79,6 +79,20 @@ FORBIDDEN = {
 }
 
 
+#: Rule 'derive' (grading/derive.py): {assignment stem: {function: probe kind}}. Each listed
+#: backward function must compute its gradients from the cache it is given; after its tests
+#: pass, the checker asks it for the gradients of a probe cache (gates that are not what the
+#: parameters give) and scores the question 0 when it re-runs the forward pass instead.
+DERIVE = {
+    "03_lstm_backward": {"cell_backward": "lstm_cell", "lstm_backward": "lstm_sequence"},
+    "04_rnn_bptt": {"rnn_step_backward": "rnn_cell", "rnn_bptt": "rnn_sequence"},
+}
+
+#: Automatic (and symbolic) differentiation libraries: absent from every sandbox (their
+#: folders are hidden and an import fails, naming rule 'derive'); student.py keeps the same list.
+AUTODIFF = ("torch", "functorch", "jax", "jaxlib", "autograd", "tensorflow", "sympy")
+
+
 def forbidden(stem):
     """The forbidden list of an assignment (e.g. ``03_lstm_backward``); everything if unknown."""
     if stem in FORBIDDEN:
