@@ -129,7 +129,12 @@ def read_notebook(path):
     meta = nb.get("metadata")
     otter_meta = meta.get("otter") if isinstance(meta, dict) else None
     name = otter_meta.get("assignment_name") if isinstance(otter_meta, dict) else None
-    return (name if isinstance(name, str) else None), cells
+    if name is not None and not isinstance(name, str):
+        raise ValueError(
+            f"not a gradable notebook (metadata.otter.assignment_name is a "
+            f"{type(name).__name__}, not text)"
+        )
+    return name, cells
 
 
 def sandbox_tag(path):

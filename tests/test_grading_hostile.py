@@ -362,6 +362,7 @@ def test_2_malformed_notebooks_get_a_row_each(hostile):
         assert name in err  # also said on the console
     assert "nested too deeply" in rows["a02_nested_200000"]["message"]
     assert "source is a list" in rows["a02_source_of_ints"]["message"]
+    assert "assignment_name is a list" in rows["a02_name_is_a_list"]["message"]
 
 
 def test_3_a_fork_bomb_is_contained(hostile):
@@ -433,6 +434,7 @@ def test_9_the_report_cannot_be_forged(hostile):
     assert rows["=a09_formula_name"]["total"] == rows["=a09_formula_name"]["possible"]
     assert not any(line.startswith("alice_solution") for line in lines)
     assert len(lines) == len(rows) - 3 + 2  # a line per graded row, the limits, the summary
+    assert all("\r" not in line for line in lines)
     assert any("FLAGS (seen in the submission's process)" in line for line in lines)
 
 
@@ -453,3 +455,35 @@ def test_nothing_gradable_exits_2_with_one_line(tmp_path):
     assert proc.returncode == 2, proc
     assert "nothing to grade" in proc.stderr.splitlines()[-1]
     assert (tmp_path / "g.csv").read_text().count("\n") == 2  # the row is still written
+
+
+@pytest.mark.parametrize(
+    "behaviour, status, words",
+    [
+        ("hang", "timeout", "ran past its limit of 1 s and was stopped"),
+        ("crash", "error", "the checker stopped (exit 3)"),
+        ("memory", "error", "MemoryError"),
+    ],
+)
+def test_a_checker_that_hangs_crashes_or_bloats_still_gives_a_row(
+    tmp_path, monkeypatch, behaviour, status, words
+):
+    """grade.py's outside supervision of its checkers (without a sandbox: no student code
+    runs here; the checker itself is made to misbehave)."""
+
+    def grade_cells(*args):
+        if behaviour == "hang":
+            time.sleep(60)
+        if behaviour == "crash":
+            os._exit(3)
+        return {"huge": bytearray(limits.CHECKER_ADDRESS_SPACE)}
+
+    path = tmp_path / "n.ipynb"
+    nbformat.write(notebook("01_matrix_calculus"), path)
+    monkeypatch.setattr(grade.checker, "grade_cells", grade_cells)
+    monkeypatch.setattr(grade, "MARGIN", 0.5)
+    row, done = {"submission": str(path)}, []
+    start = time.monotonic()
+    grade.run_checkers(None, [(row, (str(path), "01", [], {}))], 1, 0.5, done.append)
+    assert done == [row] and row["status"] == status and words in row["message"], row
+    assert time.monotonic() - start < 20

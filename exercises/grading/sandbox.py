@@ -227,6 +227,7 @@ class Sandbox:
     def __init__(self, setup, stem, cells, cell_timeout, deadline, group, tag, skip=()):
         self.flags, self.dead, self.child = [], None, False
         self.group, self.proc, self.scratch = group, None, None
+        self.sandboxed = setup.sandbox
         r_in, self.w_in = os.pipe()  # checker -> student (fd 3 there)
         self.r_out, w_out = os.pipe()  # student -> checker (fd 4 there)
 
@@ -273,7 +274,8 @@ class Sandbox:
                 "cells": cells,
                 "cell_timeout": cell_timeout,
                 "skip": sorted(skip),
-                "processes": self.group.processes if self.group else 64,
+                # RLIMIT_NPROC counts per user namespace only inside bubblewrap's
+                "processes": self.group.processes if self.sandboxed and self.group else None,
             },
             deadline=min(deadline, time.monotonic() + 60),
         )
