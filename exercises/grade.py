@@ -26,6 +26,7 @@ lstm_src.feedback.check_array", "tried to write to /…").
 
 import argparse
 import csv
+import gc
 import hashlib
 import importlib.util
 import json
@@ -199,6 +200,7 @@ def run_checkers(setup, tasks, jobs, timeout, on_row):
     Each checker gets ``timeout`` + MARGIN seconds, enforced from here: past it, it is killed
     with everything it started, and its row says so. ``on_row(row)`` runs when a row is done."""
     pending, running = list(tasks), {}
+    gc.freeze()  # the checkers' garbage collector leaves the shared pages unwritten (no copy)
     while pending or running:
         while pending and len(running) < jobs:
             row, task = pending.pop(0)
@@ -469,6 +471,7 @@ def main(argv=None):
         setup.memory, setup.processes = int(args.memory * 2**20), args.processes
         for stem in {t[1] for _, t in tasks}:
             setup.build(stem)  # once, before the checkers fork
+        checker.warm_up(tests_of.values())  # what every checker would import or parse again
         if tasks:
             kind = limits_mod.Group(setup.memory, setup.processes)
             print(f"limits per submission: {kind.kind}", flush=True)

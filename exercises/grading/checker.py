@@ -385,6 +385,21 @@ def _params(tf):
     return names
 
 
+def warm_up(test_lists):
+    """Import and parse, once in grade.py before the checkers fork, what each would redo."""
+    from otter.test_files.abstract_test import TestCaseResult  # noqa: F401
+
+    import lstm_src.feedback._correct  # noqa: F401
+    import lstm_src.feedback._problems  # noqa: F401
+    import lstm_src.feedback._reports  # noqa: F401
+
+    for tests in test_lists:
+        for q, src in tests[:1]:
+            _test_file(q, src)
+    for kind in derive.PROBES.values():
+        kind(0)
+
+
 def _derive_rule(grader, stem, tf, env, score):
     """The rule-'derive' message for question ``tf`` (None when it keeps its score)."""
     from lstm_src.feedback._correct import earlier
