@@ -1,11 +1,13 @@
-"""grade.py against submissions that attack the grading itself, graded beside honest ones.
+"""grade.py against submissions that attack the grading itself, graded beside
+honest ones.
 
-Ten attacks (exercises/README.md, "Guarantees"), each a notebook, graded in ONE grade.py run
-with --jobs 2 beside honest controls whose marks are first taken alone (--jobs 1). Bounded
-for a shared CI machine: the fork bomb runs under --processes 40, the memory hogs under
+Ten attacks (exercises/README.md, "Guarantees"), each a notebook, graded in ONE
+grade.py run with --jobs 2 beside honest controls whose marks are first taken
+alone (--jobs 1). Bounded for a shared CI machine: the fork bomb runs under
+--processes 40, the memory hogs under
 --memory 256 (MiB), the time limits are short. While the run goes, every row printed on the
-console is checked: no process of that submission (found by the label grade.py gives its
-sandbox, in the command line or the environment) is left.
+console is checked: no process of that submission (found by the label grade.py
+gives its sandbox, in the command line or the environment) is left.
 """
 
 import csv
@@ -23,7 +25,9 @@ import pytest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from test_grading import EX, build, notebook  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("grade_hostile", EX / "grade.py")
+_spec = importlib.util.spec_from_file_location(
+    "grade_hostile", EX / "grade.py"
+)
 grade = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(grade)
 from grading import limits  # noqa: E402  (grade.py put exercises/ on sys.path)
@@ -39,7 +43,11 @@ CONTROLS = {  # honest notebooks: their marks alone must be their marks beside t
     "ctl_solution_04": ("04_rnn_bptt", {}),
     "ctl_wrong_04": (
         "04_rnn_bptt",
-        dict(answers={"hidden_jacobian": "def hidden_jacobian(a, W_aa):\n    return W_aa"}),
+        dict(
+            answers={
+                "hidden_jacobian": "def hidden_jacobian(a, W_aa):\n    return W_aa"
+            }
+        ),
     ),
 }
 
@@ -207,33 +215,74 @@ while True:
 
 
 def _attacks(fork_bomb):
-    """{file stem: (assignment, notebook kwargs)}: the ten attacks (2 and 10 as several)."""
+    """{file stem: (assignment, notebook kwargs)}: the ten attacks (2 and
+    10 as several)."""
     out = {
-        "a01_callback_never_read": ("02_lstm_forward", dict(answers={"gates": CALLBACK_BLOCK})),
-        "a04_daemon_and_stuck_cell": ("04_rnn_bptt", dict(extra_cell=DAEMON_AND_STUCK)),
-        "a05_fake_ready_frame": ("01_matrix_calculus", dict(extra_cell=FAKE_READY)),
+        "a01_callback_never_read": (
+            "02_lstm_forward",
+            dict(answers={"gates": CALLBACK_BLOCK}),
+        ),
+        "a04_daemon_and_stuck_cell": (
+            "04_rnn_bptt",
+            dict(extra_cell=DAEMON_AND_STUCK),
+        ),
+        "a05_fake_ready_frame": (
+            "01_matrix_calculus",
+            dict(extra_cell=FAKE_READY),
+        ),
         "a05_expensive_callbacks": (
             "03_lstm_backward",
             dict(answers={"gradient_check": EXPENSIVE_CALLBACK}),
         ),
-        "a06_shm_and_memfd": ("01_matrix_calculus", dict(solved=False, extra_cell=MEMORY_HOG)),
+        "a06_shm_and_memfd": (
+            "01_matrix_calculus",
+            dict(solved=False, extra_cell=MEMORY_HOG),
+        ),
         "a07_numeric_backward": (
             "03_lstm_backward",
-            dict(answers={"cell_backward": NUMERIC_CELL, "lstm_backward": NUMERIC_SEQUENCE}),
+            dict(
+                answers={
+                    "cell_backward": NUMERIC_CELL,
+                    "lstm_backward": NUMERIC_SEQUENCE,
+                }
+            ),
         ),
-        "a07_torch_backward": ("03_lstm_backward", dict(answers={"cell_backward": TORCH_CELL})),
-        "a08_errstate_sigmoid": ("02_lstm_forward", dict(answers={"sigmoid": ERRSTATE_SIGMOID})),
+        "a07_torch_backward": (
+            "03_lstm_backward",
+            dict(answers={"cell_backward": TORCH_CELL}),
+        ),
+        "a08_errstate_sigmoid": (
+            "02_lstm_forward",
+            dict(answers={"sigmoid": ERRSTATE_SIGMOID}),
+        ),
         "a08_complex_and_text": (
             "02_lstm_forward",
-            dict(answers={"softmax": COMPLEX_SOFTMAX, "cell_update": STRING_UPDATE}),
+            dict(
+                answers={
+                    "softmax": COMPLEX_SOFTMAX,
+                    "cell_update": STRING_UPDATE,
+                }
+            ),
         ),
-        "a09_forged_report": ("01_matrix_calculus", dict(extra_cell=FORGE_REPORT)),
+        "a09_forged_report": (
+            "01_matrix_calculus",
+            dict(extra_cell=FORGE_REPORT),
+        ),
         "=a09_formula_name": ("04_rnn_bptt", {}),
-        "a10_big_literal": ("02_lstm_forward", dict(extra_cell='_x = "' + "a" * (9 << 20) + '"')),
-        "a10_ignores_alarm": ("03_lstm_backward", dict(extra_cell=IGNORES_ALARM)),
+        "a10_big_literal": (
+            "02_lstm_forward",
+            dict(extra_cell='_x = "' + "a" * (9 << 20) + '"'),
+        ),
+        "a10_ignores_alarm": (
+            "03_lstm_backward",
+            dict(extra_cell=IGNORES_ALARM),
+        ),
     }
     if fork_bomb:
-        out["a03_fork_bomb"] = ("01_matrix_calculus", dict(solved=False, extra_cell=FORK_BOMB))
+        out["a03_fork_bomb"] = (
+            "01_matrix_calculus",
+            dict(solved=False, extra_cell=FORK_BOMB),
+        )
     return out
 
 
@@ -251,13 +300,17 @@ def _malformed(folder):
 
 
 def _tagged(tag):
-    """Pids of live processes whose command line or environment carry ``tag``."""
+    """Pids of live processes whose command line or environment carry
+    ``tag``."""
     found, needle = [], tag.encode()
     for d in pathlib.Path("/proc").iterdir():
         if not d.name.isdigit() or int(d.name) == os.getpid():
             continue
         try:
-            if needle in (d / "cmdline").read_bytes() or needle in (d / "environ").read_bytes():
+            if (
+                needle in (d / "cmdline").read_bytes()
+                or needle in (d / "environ").read_bytes()
+            ):
                 if (d / "stat").read_text().split(") ")[1][:1] != "Z":
                     found.append(int(d.name))
         except OSError:
@@ -266,13 +319,22 @@ def _tagged(tag):
 
 
 def _grade(folder, out, zip_dir, *extra):
-    """Run grade.py; while it runs, check after each row that its sandbox left nothing."""
+    """Run grade.py; while it runs, check after each row that its sandbox
+    left nothing."""
     tags = {grade.sandbox_tag(p): p.stem for p in folder.glob("*.ipynb")}
     by_path = {str(p): grade.sandbox_tag(p) for p in folder.glob("*.ipynb")}
-    cmd = [sys.executable, str(EX / "grade.py"), str(folder), "--autograder-dir", str(zip_dir)]
+    cmd = [
+        sys.executable,
+        str(EX / "grade.py"),
+        str(folder),
+        "--autograder-dir",
+        str(zip_dir),
+    ]
     cmd += ["--output", str(out), *LIMITS, *BOUNDS, *extra]
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     lines, left = [], {}
     for line in proc.stdout:
         lines.append(line)
@@ -285,7 +347,14 @@ def _grade(folder, out, zip_dir, *extra):
     rc = proc.wait(timeout=300)
     took = time.monotonic() - start
     rows = json.loads(pathlib.Path(out).with_suffix(".json").read_text())
-    return {pathlib.Path(r["submission"]).stem: r for r in rows}, lines, err, rc, left, took
+    return (
+        {pathlib.Path(r["submission"]).stem: r for r in rows},
+        lines,
+        err,
+        rc,
+        left,
+        took,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -295,13 +364,19 @@ def hostile(tmp_path_factory):
     for d in (zip_dir, solo, subs):
         d.mkdir()
     for master in build.masters():
-        _, z = build.assign(master, tmp_path_factory.mktemp(master.stem), run_tests=False)
-        (zip_dir / f"{master.stem}.zip").write_bytes(pathlib.Path(z).read_bytes())
+        _, z = build.assign(
+            master, tmp_path_factory.mktemp(master.stem), run_tests=False
+        )
+        (zip_dir / f"{master.stem}.zip").write_bytes(
+            pathlib.Path(z).read_bytes()
+        )
     for name, (stem, kw) in CONTROLS.items():
         for folder in (solo, subs):
             nbformat.write(notebook(stem, **kw), folder / f"{name}.ipynb")
     group = limits.Group(256 << 20, 40)
-    contained = group.active or os.geteuid() != 0  # root without cgroups: no fork bomb
+    contained = (
+        group.active or os.geteuid() != 0
+    )  # root without cgroups: no fork bomb
     group.remove()
     for name, (stem, kw) in _attacks(contained).items():
         nbformat.write(notebook(stem, **kw), subs / f"{name}.ipynb")
@@ -317,7 +392,8 @@ def test_every_submission_has_a_row_and_the_run_completes(hostile):
     assert rc == 0, err[-3000:]
     expected = {p.stem for p in (tmp / "subs").glob("*.ipynb")}
     assert set(rows) == expected
-    # the bound grade.py states: rows of 2 jobs, each at most --timeout + MARGIN
+    # the bound grade.py states: rows of 2 jobs, each at most --timeout +
+    # MARGIN
     assert took < len(rows) / 2 * (40 + grade.MARGIN) + 60
     print(f"\nhostile battery: {len(rows)} submissions in {took:.1f} s")
 
@@ -325,9 +401,18 @@ def test_every_submission_has_a_row_and_the_run_completes(hostile):
 def test_honest_controls_score_exactly_their_solo_marks(hostile):
     solo, (rows, *_), _, _ = hostile
     for name in CONTROLS:
-        assert rows[name]["scores"] == solo[name]["scores"], (name, rows[name]["feedback"])
-        assert rows[name]["flags"] == [] and rows[name]["status"] == "ok", rows[name]
-    assert solo["ctl_solution_03"]["total"] == solo["ctl_solution_03"]["possible"] > 0
+        assert rows[name]["scores"] == solo[name]["scores"], (
+            name,
+            rows[name]["feedback"],
+        )
+        assert rows[name]["flags"] == [] and rows[name]["status"] == "ok", (
+            rows[name]
+        )
+    assert (
+        solo["ctl_solution_03"]["total"]
+        == solo["ctl_solution_03"]["possible"]
+        > 0
+    )
 
 
 def test_nothing_of_a_submission_outlives_its_row(hostile):
@@ -339,7 +424,11 @@ def test_nothing_of_a_submission_outlives_its_row(hostile):
 
 def test_the_checker_memory_stays_bounded(hostile):
     _, (rows, *_), _, _ = hostile
-    peaks = {k: r.get("checker_peak_mib") for k, r in rows.items() if "checker_peak_mib" in r}
+    peaks = {
+        k: r.get("checker_peak_mib")
+        for k, r in rows.items()
+        if "checker_peak_mib" in r
+    }
     assert peaks and max(peaks.values()) < CHECKER_MIB, peaks
     assert rows["a05_fake_ready_frame"]["total"] == 0
     assert "could not be run" in rows["a05_fake_ready_frame"]["message"]
@@ -347,8 +436,14 @@ def test_the_checker_memory_stays_bounded(hostile):
 
 def test_1_a_call_back_never_read_costs_its_question_only(hostile):
     rows = hostile[1][0]
-    row, solo = rows["a01_callback_never_read"], hostile[0]["ctl_solution_02"]["scores"]
-    assert row["scores"]["q3"] == 0 and "did not return within 2 s" in row["feedback"]["q3"]
+    row, solo = (
+        rows["a01_callback_never_read"],
+        hostile[0]["ctl_solution_02"]["scores"],
+    )
+    assert (
+        row["scores"]["q3"] == 0
+        and "did not return within 2 s" in row["feedback"]["q3"]
+    )
     assert {q: s for q, s in row["scores"].items() if q != "q3"} == {
         q: s for q, s in solo.items() if q != "q3"
     }
@@ -356,8 +451,14 @@ def test_1_a_call_back_never_read_costs_its_question_only(hostile):
 
 def test_2_malformed_notebooks_get_a_row_each(hostile):
     rows, _, err, *_ = hostile[1]
-    for name in ("a02_name_is_a_list", "a02_source_of_ints", "a02_nested_200000"):
-        assert rows[name]["message"].startswith("could not be graded: "), rows[name]
+    for name in (
+        "a02_name_is_a_list",
+        "a02_source_of_ints",
+        "a02_nested_200000",
+    ):
+        assert rows[name]["message"].startswith("could not be graded: "), rows[
+            name
+        ]
         assert rows[name]["total"] == 0
         assert name in err  # also said on the console
     assert "nested too deeply" in rows["a02_nested_200000"]["message"]
@@ -372,7 +473,9 @@ def test_3_a_fork_bomb_is_contained(hostile):
     assert "a03_fork_bomb" in rows and rows["a03_fork_bomb"]["total"] == 0
 
 
-def test_4_and_10_a_cell_that_ignores_its_alarm_is_stopped_and_later_cells_run(hostile):
+def test_4_and_10_a_cell_that_ignores_its_alarm_is_stopped_and_later_cells_run(
+    hostile,
+):
     rows, solo = hostile[1][0], hostile[0]
     for name, control in (
         ("a04_daemon_and_stuck_cell", "ctl_solution_04"),
@@ -380,12 +483,17 @@ def test_4_and_10_a_cell_that_ignores_its_alarm_is_stopped_and_later_cells_run(h
     ):
         row = rows[name]
         assert row["scores"] == solo[control]["scores"], (name, row)
-        assert any("stopped from outside" in e for e in row["cell_errors"]), row["cell_errors"]
+        assert any("stopped from outside" in e for e in row["cell_errors"]), (
+            row["cell_errors"]
+        )
 
 
 def test_5_expensive_call_backs_stop_at_the_call_limit(hostile):
     row = hostile[1][0]["a05_expensive_callbacks"]
-    assert row["scores"]["q6"] == 0 and "did not return within 2 s" in row["feedback"]["q6"]
+    assert (
+        row["scores"]["q6"] == 0
+        and "did not return within 2 s" in row["feedback"]["q6"]
+    )
     assert row["seconds"] < 30, row["seconds"]
 
 
@@ -394,7 +502,9 @@ def test_6_shared_memory_and_memfds_count_against_the_limit(hostile):
     assert row["total"] == 0
     if "cgroups" in row.get("limits", ""):
         assert row["sandbox_peak_mib"] <= 256 + 8, row
-        assert any("ran out of memory" in f for f in row["flags"]), row["flags"]
+        assert any("ran out of memory" in f for f in row["flags"]), row[
+            "flags"
+        ]
 
 
 @pytest.mark.parametrize(
@@ -409,16 +519,24 @@ def test_7_numerical_and_automatic_differentiation_score_zero_naming_the_rule(
     for q in questions:
         assert row["scores"][q] == 0, row
         assert "rule 'derive'" in row["feedback"][q], row["feedback"][q]
-    assert row["scores"]["q1"] == solo["q1"] and row["scores"]["q6"] == solo["q6"]
+    assert (
+        row["scores"]["q1"] == solo["q1"] and row["scores"]["q6"] == solo["q6"]
+    )
 
 
 def test_8_checks_the_answer_cannot_switch_off(hostile):
     rows = hostile[1][0]
     row = rows["a08_errstate_sigmoid"]
-    assert row["scores"]["q1"] < 3 and "switched off" in row["feedback"]["q1"], row["feedback"]
+    assert (
+        row["scores"]["q1"] < 3 and "switched off" in row["feedback"]["q1"]
+    ), row["feedback"]
     row = rows["a08_complex_and_text"]
-    assert row["scores"]["q2"] == 0 and "complex" in row["feedback"]["q2"], row["feedback"]
-    assert row["scores"]["q4"] == 0 and "<U" in row["feedback"]["q4"], row["feedback"]
+    assert row["scores"]["q2"] == 0 and "complex" in row["feedback"]["q2"], (
+        row["feedback"]
+    )
+    assert row["scores"]["q4"] == 0 and "<U" in row["feedback"]["q4"], row[
+        "feedback"
+    ]
 
 
 def test_9_the_report_cannot_be_forged(hostile):
@@ -428,33 +546,59 @@ def test_9_the_report_cannot_be_forged(hostile):
     assert len(table) == len(rows) + 1
     for cells in table:
         for cell in cells:
-            assert cell[:1] not in ("=", "+", "-", "@") and "\n" not in cell, cell
-    flags = table[[r[0] for r in table].index(str(tmp / "subs" / "a09_forged_report.ipynb"))]
-    assert "'=HYPERLINK" in flags[-1] and "x alice_solution.ipynb" in flags[-1], flags[-1]
-    assert rows["=a09_formula_name"]["total"] == rows["=a09_formula_name"]["possible"]
+            assert cell[:1] not in ("=", "+", "-", "@") and "\n" not in cell, (
+                cell
+            )
+    flags = table[
+        [r[0] for r in table].index(
+            str(tmp / "subs" / "a09_forged_report.ipynb")
+        )
+    ]
+    assert (
+        "'=HYPERLINK" in flags[-1] and "x alice_solution.ipynb" in flags[-1]
+    ), flags[-1]
+    assert (
+        rows["=a09_formula_name"]["total"]
+        == rows["=a09_formula_name"]["possible"]
+    )
     assert not any(line.startswith("alice_solution") for line in lines)
-    assert len(lines) == len(rows) - 3 + 2  # a line per graded row, the limits, the summary
+    assert (
+        len(lines) == len(rows) - 3 + 2
+    )  # a line per graded row, the limits, the summary
     assert all("\r" not in line for line in lines)
-    assert any("FLAGS (seen in the submission's process)" in line for line in lines)
+    assert any(
+        "FLAGS (seen in the submission's process)" in line for line in lines
+    )
 
 
 def test_10_a_large_literal_in_an_honest_notebook_is_graded(hostile):
     rows, solo = hostile[1][0], hostile[0]
-    assert rows["a10_big_literal"]["scores"] == solo["ctl_solution_02"]["scores"]
+    assert (
+        rows["a10_big_literal"]["scores"] == solo["ctl_solution_02"]["scores"]
+    )
 
 
 def test_nothing_gradable_exits_2_with_one_line(tmp_path):
     (tmp_path / "x.ipynb").write_text("{ not json")
     proc = subprocess.run(
-        [sys.executable, str(EX / "grade.py"), str(tmp_path / "x.ipynb"),
-         "--output", str(tmp_path / "g.csv"), "--autograder-dir", str(tmp_path)],
+        [
+            sys.executable,
+            str(EX / "grade.py"),
+            str(tmp_path / "x.ipynb"),
+            "--output",
+            str(tmp_path / "g.csv"),
+            "--autograder-dir",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert proc.returncode == 2, proc
     assert "nothing to grade" in proc.stderr.splitlines()[-1]
-    assert (tmp_path / "g.csv").read_text().count("\n") == 2  # the row is still written
+    assert (tmp_path / "g.csv").read_text().count(
+        "\n"
+    ) == 2  # the row is still written
 
 
 @pytest.mark.parametrize(
@@ -468,8 +612,8 @@ def test_nothing_gradable_exits_2_with_one_line(tmp_path):
 def test_a_checker_that_hangs_crashes_or_bloats_still_gives_a_row(
     tmp_path, monkeypatch, behaviour, status, words
 ):
-    """grade.py's outside supervision of its checkers (without a sandbox: no student code
-    runs here; the checker itself is made to misbehave)."""
+    """grade.py's outside supervision of its checkers (without a sandbox:
+    no student code runs here; the checker itself is made to misbehave)."""
 
     def grade_cells(*args):
         if behaviour == "hang":
@@ -484,6 +628,10 @@ def test_a_checker_that_hangs_crashes_or_bloats_still_gives_a_row(
     monkeypatch.setattr(grade, "MARGIN", 0.5)
     row, done = {"submission": str(path)}, []
     start = time.monotonic()
-    grade.run_checkers(None, [(row, (str(path), "01", [], {}))], 1, 0.5, done.append)
-    assert done == [row] and row["status"] == status and words in row["message"], row
+    grade.run_checkers(
+        None, [(row, (str(path), "01", [], {}))], 1, 0.5, done.append
+    )
+    assert (
+        done == [row] and row["status"] == status and words in row["message"]
+    ), row
     assert time.monotonic() - start < 20

@@ -30,6 +30,7 @@ from .sandbox import GRACE, CellStuck, Sandbox, Setup, has_bwrap  # noqa: F401
 
 CALLBACK_BYTES = 16 << 20  # arguments of one call-back, and its result
 REPLY_BYTES = 64 << 20  # one answer of the student's function
+MAX_BROKEN_STARTS = 2  # questions in a row whose process broke before the rest is not graded
 
 
 class ReferenceCalled(Exception):
@@ -466,7 +467,14 @@ def grade_cells(setup, stem, cells, tests, limits, tag="student"):
             for e in errors
         ]
         names = {str(k): v for k, v in dict(ready.get("names", {})).items()}
+        broken = []  # questions in a row whose process could not even start
         for tf in files:
+            if len(broken) >= MAX_BROKEN_STARTS:
+                result["feedback"][tf.name] = (
+                    f"not graded: the notebook's process broke when starting {broken[0]} and "
+                    f"{broken[-1]} (e.g. its own processes took every one it may have)"
+                )
+                continue
             if time.monotonic() > grader.deadline:
                 result["status"] = "timeout"
                 result["message"] = f"grading stopped after {limits['timeout']:g} s"
@@ -476,7 +484,9 @@ def grade_cells(setup, stem, cells, tests, limits, tag="student"):
                 grader.begin(tf.name)
             except SandboxError as exc:
                 result["feedback"][tf.name] = sanitize(exc)
+                broken.append(tf.name)
                 continue
+            broken = []
             env = {}
             for p in _params(tf):
                 if names.get(p) == "function":

@@ -1,20 +1,24 @@
-"""Per-submission limits: what one submission's processes may use, enforced from outside them.
+"""Per-submission limits: what one submission's processes may use, enforced
+from outside them.
 
 Two layers:
 
-* **cgroups** (when this process may create them: root, or a delegated cgroup v2 subtree). Each
-  submission's sandbox runs in its own control groups: ``memory`` (everything its processes
-  hold: heap, ``/tmp`` and ``/dev/shm`` files, memfds, pipe buffers), ``pids`` (processes and
-  threads together), ``cpu`` (at most one core, an equal share beside the others). The
-  checker kills every process of the group when the submission's row is written and waits
-  until the group is empty. Measured on Debian 12 (kernel 6.x, cgroup v1 hierarchy, root):
-  a memfd or ``/dev/shm`` file is charged to the group and stopped at its limit; the address
-  space limit alone does not count a memfd at all.
-* **rlimits**, always (the only layer without cgroups): the address space of each process
-  (:data:`ADDRESS_SPACE`), file size (:data:`FILE_SIZE`, which also caps one memfd), open
-  files, no core dumps; processes are capped by ``RLIMIT_NPROC``, which the sandbox's user
-  namespace counts per sandbox (set inside it by student.py), and by the bubblewrap PID
-  namespace, whose processes all die with it.
+* **cgroups** (when this process may create them: as root, with the cgroup
+  v1 controllers, or a cgroup v2 hierarchy whose root delegates memory and
+  pids). Each submission's sandbox runs in its own control
+  groups: ``memory`` (everything its processes hold: heap, ``/tmp`` and
+  ``/dev/shm`` files, memfds), ``pids`` (processes and threads together),
+  ``cpu`` (at most one core). The checker kills every process of the
+  groups when the submission's grading ends and waits until they are
+  empty. Measured on Debian 12 (kernel 6.x, cgroup v1 hierarchy, root): a
+  memfd or a ``/dev/shm`` file is charged to the group and stopped at its
+  limit; the address-space limit alone does not count a memfd at all.
+* **rlimits**, always (the only layer without cgroups): the address space
+  of each process (:data:`ADDRESS_SPACE`), file size (:data:`FILE_SIZE`,
+  which also caps one memfd), open files, no core dumps; processes are
+  capped by ``RLIMIT_NPROC``, which the sandbox's user namespace counts
+  per sandbox (set inside it by student.py; not for root), and the
+  bubblewrap PID namespace's processes all die with it.
 """
 
 import os
@@ -30,7 +34,8 @@ ROOT = pathlib.Path("/sys/fs/cgroup")
 
 
 def set_student_rlimits():
-    """In the student process before exec (preexec_fn): the per-process limits."""
+    """In the student process before exec (preexec_fn): the per-process
+    limits."""
     import resource
 
     for res, value in (
@@ -62,7 +67,8 @@ def _write(path, value):
 
 
 class Group:
-    """One submission's control groups (memory, pids, cpu), or nothing where unavailable."""
+    """One submission's control groups (memory, pids, cpu), or nothing
+    where unavailable."""
 
     _counter = 0
 
@@ -77,7 +83,36 @@ class Group:
             self.remove()
             self.dirs = []
         if not self.dirs:
+            try:
+                self._make_v2()
+            except OSError:
+                self.remove()
+                self.dirs = []
+        if not self.dirs:
             self.kind = "rlimits only"
+
+    def _make_v2(self):
+        """A cgroup v2 group below the root (where grade.py runs as root on a
+        unified hierarchy whose root delegates memory and pids)."""
+        top = ROOT
+        wanted = set(
+            (top / "cgroup.subtree_control").read_text().split()
+        )  # OSError when there is no unified hierarchy at /sys/fs/cgroup
+        if not {"memory", "pids"} <= wanted or not os.access(top, os.W_OK):
+            return
+        d = top / self.name
+        d.mkdir()
+        self.dirs.append(d)
+        _write(d / "memory.max", self.memory)
+        _write(d / "pids.max", self.processes)
+        for name, value in (("memory.swap.max", 0), ("cpu.max", "100000")):
+            try:
+                _write(d / name, value)
+            except OSError:
+                pass
+        self.kind = "cgroups (v2): memory, pids" + (
+            ", cpu" if "cpu" in wanted else ""
+        )
 
     def _make_v1(self):
         wanted = {
@@ -86,13 +121,20 @@ class Group:
                 ("memory.swappiness", 0),
             ],
             "pids": [("pids.max", self.processes)],
-            "cpu": [("cpu.cfs_period_us", 100000), ("cpu.cfs_quota_us", 100000)],
+            "cpu": [
+                ("cpu.cfs_period_us", 100000),
+                ("cpu.cfs_quota_us", 100000),
+            ],
         }
         for ctrl, settings in wanted.items():
             base = _own_v1_path(ctrl)
-            if base is None or not base.is_dir() or not os.access(base, os.W_OK):
+            if (
+                base is None
+                or not base.is_dir()
+                or not os.access(base, os.W_OK)
+            ):
                 if ctrl == "cpu":
-                    continue  # optional: CPU is also bounded by the time limits
+                    continue  # optional: the time limits bound CPU too
                 raise OSError(f"no writable {ctrl} cgroup")
             d = base / self.name
             d.mkdir()
@@ -103,14 +145,17 @@ class Group:
                 except OSError:
                     if name == settings[0][0] and ctrl != "cpu":
                         raise
-        self.kind = "cgroups: memory, pids" + (", cpu" if len(self.dirs) > 2 else "")
+        self.kind = "cgroups: memory, pids" + (
+            ", cpu" if len(self.dirs) > 2 else ""
+        )
 
     @property
     def active(self):
         return bool(self.dirs)
 
     def enter(self):
-        """Move the calling process into the groups (called in preexec_fn, before exec)."""
+        """Move the calling process into the groups (called in
+        preexec_fn, before exec)."""
         for d in self.dirs:
             _write(d / "cgroup.procs", os.getpid())
 
@@ -118,7 +163,9 @@ class Group:
         found = set()
         for d in self.dirs:
             try:
-                found |= {int(p) for p in (d / "cgroup.procs").read_text().split()}
+                found |= {
+                    int(p) for p in (d / "cgroup.procs").read_text().split()
+                }
             except (OSError, ValueError):
                 pass
         return found
@@ -140,6 +187,11 @@ class Group:
 
     def peak_memory(self):
         for d in self.dirs:
+            if (d / "memory.peak").exists():
+                try:
+                    return int((d / "memory.peak").read_text())
+                except (OSError, ValueError):
+                    return None
             if (d / "memory.max_usage_in_bytes").exists():
                 try:
                     return int((d / "memory.max_usage_in_bytes").read_text())
@@ -149,13 +201,24 @@ class Group:
 
     def oom_killed(self):
         for d in self.dirs:
+            if (d / "memory.events").exists():
+                try:
+                    text = (d / "memory.events").read_text()
+                except OSError:
+                    return False
+                for line in text.splitlines():
+                    if line.startswith("oom_kill ") and int(line.split()[1]):
+                        return True
             if (d / "memory.oom_control").exists():
                 try:
                     text = (d / "memory.oom_control").read_text()
                 except OSError:
                     return False
                 for line in text.splitlines():
-                    if line.startswith("oom_kill ") and int(line.split()[1]) > 0:
+                    if (
+                        line.startswith("oom_kill ")
+                        and int(line.split()[1]) > 0
+                    ):
                         return True
         return False
 
@@ -176,7 +239,12 @@ class Group:
 
 
 def cleanup(pid):
-    """Kill and remove the groups a checker process ``pid`` left (it was killed itself)."""
+    """Kill and remove the groups a checker process ``pid`` left (it was
+    killed itself)."""
+    for d in ROOT.glob(f"grading-{pid}-*"):  # cgroup v2
+        g = Group.__new__(Group)
+        g.dirs, g.kind = [d], "leftover"
+        g.remove()
     for ctrl in ("memory", "pids", "cpu"):
         base = _own_v1_path(ctrl)
         if base is None or not base.is_dir():
