@@ -1,7 +1,8 @@
 """Grade student submissions on this machine, each in a sandbox, several at once.
 
     python exercises/grade.py SUBMISSION_OR_FOLDER [...] [--jobs N] [--timeout 300]
-        [--call-timeout 10] [--cell-timeout 60] [--output grades.csv]
+        [--call-timeout 10] [--cell-timeout 60] [--memory 2048] [--processes 64]
+        [--output grades.csv]
 
 A submission is a student's ``.ipynb`` (a folder is searched recursively for
 them). Each is matched to the autograder zip of its assignment (from the
@@ -16,6 +17,11 @@ processes (see exercises/README.md, "How grading is protected"):
   student's functions through a pipe, one forked child per question, with a
   time limit per call (``--call-timeout``) and per cell (``--cell-timeout``),
   and ``--timeout`` seconds for the whole submission.
+
+Each submission has its own checker process, killed from outside at
+``--timeout`` + 20 s, and its own limits (grading/limits.py: cgroups for
+memory, processes and CPU where they can be made, rlimits always); nothing it
+started outlives its row. Exit status 2 when nothing could be graded.
 
 It writes one row per submission to ``--output`` (CSV: every question's score,
 total, possible, status, message, flags) and the same name with ``.json``
@@ -408,22 +414,30 @@ def main(argv=None):
             file=sys.stderr,
         )
         return 2
-    zips = (
-        {assignment_of_zip(args.autograder): pathlib.Path(args.autograder)}
-        if args.autograder
-        else autograders(args.autograder_dir)
-    )
+    try:
+        found = find_submissions(args.paths)
+    except FileNotFoundError as exc:
+        print(f"grade.py: {exc}", file=sys.stderr)
+        return 2
+    try:
+        zips = (
+            {assignment_of_zip(args.autograder): pathlib.Path(args.autograder)}
+            if args.autograder
+            else autograders(args.autograder_dir)
+        )
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        print(
+            f"grade.py: --autograder {args.autograder or args.autograder_dir}: expected "
+            f"otter autograder zips; got {type(exc).__name__}: {one_line(exc, 120)}",
+            file=sys.stderr,
+        )
+        return 2
     limits = {
         "timeout": args.timeout,
         "call_timeout": args.call_timeout,
         "cell_timeout": args.cell_timeout,
     }
     rows, tasks, all_questions, tests_of = [], [], [], {}
-    try:
-        found = find_submissions(args.paths)
-    except FileNotFoundError as exc:
-        print(f"grade.py: {exc}", file=sys.stderr)
-        return 2
     for path in found:
         row = {
             "submission": str(path),

@@ -77,6 +77,8 @@ class Group:
         self.name = f"grading-{os.getpid()}-{Group._counter}"
         self.dirs, self.kind = [], "rlimits only"
         self.memory, self.processes = memory, processes
+        if os.environ.get("GRADING_CGROUPS") == "0":  # to try the fallback
+            return
         try:
             self._make_v1()
         except OSError:
