@@ -255,3 +255,31 @@ def cleanup(pid):
             g = Group.__new__(Group)
             g.dirs, g.kind = [d], "leftover"
             g.remove()
+
+
+def seccomp_program():
+    """A classic-BPF seccomp program (bubblewrap's ``--seccomp`` format) that
+    refuses memfd_create with EPERM, or None on an unknown architecture. A
+    memfd escapes the address-space limit; refused, it cannot hold memory
+    outside the limits whether or not cgroups are there."""
+    import platform
+    import struct
+
+    arch, nr = {
+        "x86_64": (0xC000003E, 319),
+        "aarch64": (0xC00000B7, 279),
+    }.get(platform.machine(), (None, None))
+    if arch is None:
+        return None
+    ld, jeq, ret = 0x20, 0x15, 0x06
+    errno_eperm, allow = 0x00050000 | 1, 0x7FFF0000
+    prog = [
+        (ld, 0, 0, 4),  # the architecture
+        (jeq, 0, 4, arch),  # another one: allow
+        (ld, 0, 0, 0),  # the system call's number
+        (jeq, 1, 0, nr),  # memfd_create: refuse
+        (jeq, 0, 1, nr | 0x40000000),  # memfd_create (x32 ABI): refuse
+        (ret, 0, 0, errno_eperm),
+        (ret, 0, 0, allow),
+    ]
+    return b"".join(struct.pack("HBBI", *ins) for ins in prog)

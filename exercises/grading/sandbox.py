@@ -8,6 +8,7 @@ sandbox; the notebook is then run again without that cell), and kills every proc
 submission when it ends.
 """
 
+import fcntl
 import importlib.util
 import os
 import pathlib
@@ -240,8 +241,17 @@ class Sandbox:
             for fd in (3, 4):
                 os.set_inheritable(fd, True)
 
+        seccomp = None
         if setup.sandbox:
             cmd, env = _bwrap_command(setup, stem, tag), None
+            program = limits.seccomp_program()
+            if program:  # bubblewrap reads it from a pipe: memfd_create refused
+                r, w = os.pipe()
+                os.write(w, program)
+                os.close(w)
+                seccomp = fcntl.fcntl(r, fcntl.F_DUPFD, 10)
+                os.close(r)
+                cmd[1:1] = ["--seccomp", str(seccomp)]
         else:
             self.scratch = tempfile.mkdtemp(prefix="student-")
             cmd, env = _plain_command(setup, stem, self.scratch, tag)
@@ -252,11 +262,13 @@ class Sandbox:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 preexec_fn=wire_fds,
-                pass_fds=(3, 4),
+                pass_fds=(3, 4) + ((seccomp,) if seccomp is not None else ()),
                 env=env,
                 start_new_session=True,
             )
         finally:
+            if seccomp is not None:
+                os.close(seccomp)
             os.close(r_in)
             os.close(w_out)
         for fd in (self.w_in, self.r_out):
