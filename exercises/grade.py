@@ -191,7 +191,8 @@ def _child(setup, task, fd):
         result = _grade_task(setup, task)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         result["checker_peak_mib"] = round(peak / 1024)
-        view = memoryview(json.dumps(result, ensure_ascii=False).encode())
+        text = json.dumps(result, ensure_ascii=False, default=str)
+        view = memoryview(text.encode())
         while view:
             view = view[os.write(fd, view) :]
     except BaseException:  # noqa: BLE001 - the parent writes the row
@@ -211,7 +212,14 @@ def run_checkers(setup, tasks, jobs, timeout, on_row):
         while pending and len(running) < jobs:
             row, task = pending.pop(0)
             r, w = os.pipe()
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError as exc:  # the machine itself is out of processes
+                os.close(r)
+                os.close(w)
+                row.update(_failed("error", f"no checker process ({exc})"))
+                on_row(row)
+                continue
             if pid == 0:
                 os.close(r)
                 _child(setup, task, w)
