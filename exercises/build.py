@@ -4,6 +4,7 @@
     python exercises/build.py 02_lstm_forward # only some
     python exercises/build.py --check         # exit 1 if a committed student notebook is stale
     python exercises/build.py --no-run-tests  # skip otter's own run of the tests on the solutions
+    python exercises/build.py --solutions     # also solved notebooks for instructors
 
 For each master ``exercises/masters/NN_name.ipynb`` this runs ``otter assign``
 in a temporary directory, then
@@ -18,6 +19,11 @@ in a temporary directory, then
   Gradescope: otter's own format, plus ``files/lstm_src/`` (otter copies
   ``files/`` next to the submission, where the tests import lstm_src.feedback
   from) and numpy in its ``environment.yml``.
+
+With ``--solutions [DIR]`` it also writes, for instructors, each assignment's
+notebook with its solutions filled in and its public tests, ready to run:
+``DIR/NN_name/NN_name.ipynb`` (default ``exercises/solutions/``, NOT
+committed: the repository is public).
 
 Unless ``--no-run-tests`` is given, otter assign also executes the solutions
 notebook and fails when it does not pass every test.
@@ -37,6 +43,7 @@ import nbformat
 HERE = pathlib.Path(__file__).resolve().parent
 MASTERS = HERE / "masters"
 AUTOGRADER = HERE / "autograder"
+SOLUTIONS = HERE / "solutions"
 PACKAGE = HERE.parent / "lstm_src"
 #: What the Gradescope image installs besides otter (numpy as in requirements.txt).
 EXTRA_PIP = ["numpy>=1.26,<3"]
@@ -66,15 +73,34 @@ def assign(master, out_dir, run_tests=True, quiet=True):
     student = dist / "student"
     (zip_path,) = (dist / "autograder").glob("*.zip")
     add_package(zip_path)
-    nb_path = student / master.name
+    _tidy(student / master.name, f"{master.stem[:2]}-s")
+    return student, zip_path
+
+
+def _tidy(nb_path, id_prefix):
+    """Otter's init cell under the title, and cell ids that do not change."""
     nb = nbformat.read(nb_path, as_version=4)
     # otter puts its init cell first; under the title it reads better (and the page keeps its title)
     if nb.cells[0].source.startswith("# Initialize Otter") and nb.cells[1].cell_type == "markdown":
         nb.cells[0], nb.cells[1] = nb.cells[1], nb.cells[0]
     for i, cell in enumerate(nb.cells):
-        cell.id = f"{master.stem[:2]}-s{i:02d}"
+        cell.id = f"{id_prefix}{i:02d}"
     nbformat.write(nb, nb_path)
-    return student, zip_path
+
+
+def write_solved(master, out_dir, target):
+    """The notebook otter assign solved (in ``out_dir``, after :func:`assign`)
+    with the public tests, as the folder ``target``: what a student hands in
+    for full marks."""
+    student = pathlib.Path(out_dir) / "dist" / "student"
+    solved = pathlib.Path(out_dir) / "dist" / "autograder" / master.name
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(student / "tests", target / "tests",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(solved, target / master.name)
+    _tidy(target / master.name, f"{master.stem[:2]}-k")
+    return target / master.name
 
 
 def add_package(zip_path, package=PACKAGE):
@@ -104,13 +130,19 @@ def _same_tree(a, b):
     return not diff and not err and all(_same_tree(a / d, b / d) for d in cmp.common_dirs)
 
 
-def build(names=(), run_tests=True, check=False, quiet=True):
-    """Build (or, with ``check``, compare) the student versions; return the stale ones."""
+def build(names=(), run_tests=True, check=False, quiet=True, solutions=None):
+    """Build (or, with ``check``, compare) the student versions; return the stale ones.
+
+    With ``solutions`` (a folder), also write each solved notebook there
+    (:func:`write_solved`)."""
     stale = []
     for master in masters(names):
         target = HERE / master.stem
         with tempfile.TemporaryDirectory() as tmp:
             student, zip_path = assign(master, tmp, run_tests=run_tests, quiet=quiet)
+            if solutions is not None:
+                solved = write_solved(master, tmp, pathlib.Path(solutions) / master.stem)
+                print(f"{master.stem}: solved notebook {solved}")
             for junk in student.rglob("__pycache__"):
                 shutil.rmtree(junk)
             if check:
@@ -136,10 +168,13 @@ def main(argv=None):
                              "from its master")
     parser.add_argument("--no-run-tests", action="store_true",
                         help="do not run the tests on the solutions while assigning")
+    parser.add_argument("--solutions", nargs="?", const=SOLUTIONS, metavar="DIR",
+                        help="also write solved notebooks, for instructors, to DIR "
+                             "(default exercises/solutions/; not committed)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show otter's output")
     args = parser.parse_args(argv)
     stale = build(args.names, run_tests=not (args.no_run_tests or args.check), check=args.check,
-                  quiet=not args.verbose)
+                  quiet=not args.verbose, solutions=args.solutions)
     if stale:
         print("out of date with their masters: " + ", ".join(stale)
               + "\nrun: python exercises/build.py " + " ".join(stale), file=sys.stderr)

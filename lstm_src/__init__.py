@@ -9,6 +9,12 @@ Modules, each small enough to read in one sitting:
   per step
 - :mod:`lstm_src.fast` — the same LSTM, same contract and numbers, fast (stacked gates,
   whole-sequence products)
+- :mod:`lstm_src.gru` — the GRU (PyTorch's form and Cho et al.'s), forward
+  and backward
+- :mod:`lstm_src.deep` — deep, bidirectional and padded LSTMs from the layer
+  functions
+- :mod:`lstm_src.peephole` — the LSTM with peephole connections (Gers and
+  Schmidhuber, 2000)
 - :mod:`lstm_src.rnn` — the vanilla RNN and back-propagation through time
 - :mod:`lstm_src.gradcheck` — finite-difference gradients and Jacobians, relative error,
   whole-model checks
@@ -37,5 +43,7 @@ from . import validation
 from . import charmodel, text
 from . import feedback  # after the modules it checks against
 from . import fast  # after lstm, whose checks it shares
+from . import gru  # after lstm, whose gate backward it shares
+from . import deep, peephole  # built on lstm's layer and step functions
 
 __version__ = "0.1.0"

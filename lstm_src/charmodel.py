@@ -19,6 +19,7 @@ import importlib
 import json
 import os
 import tempfile
+import zipfile
 
 import numpy as np
 
@@ -37,6 +38,7 @@ __all__ = [
     "train",
     "evaluate",
     "perplexity",
+    "check_sampling",
     "sample",
     "save_checkpoint",
     "load_checkpoint",
@@ -245,6 +247,31 @@ def train(run, data, steps, eval_every=0, eval_windows=None, on_step=None):
     return run
 
 
+def check_sampling(vocab, n_chars, temperature, prime):
+    """Raise ValueError unless :func:`sample` can take these options.
+
+    ``n_chars`` an integer >= 0, ``temperature`` a finite number > 0,
+    ``prime`` a non-empty str of characters in ``vocab``.
+    """
+    if isinstance(temperature, bool) or not isinstance(
+            temperature, (int, float, np.floating)) \
+            or not np.isfinite(temperature) or temperature <= 0:
+        raise ValueError("temperature must be a finite number > 0; "
+                         f"got {temperature!r}")
+    if isinstance(n_chars, bool) or not isinstance(
+            n_chars, (int, np.integer)) or n_chars < 0:
+        raise ValueError(f"n_chars must be an integer >= 0; got {n_chars!r}")
+    if not isinstance(prime, str) or not prime:
+        raise ValueError("prime must be a non-empty str (at least one "
+                         f"character to start from); got {prime!r}")
+    unknown = sorted(set(prime) - set(vocab))
+    if unknown:
+        shown = ", ".join(repr(ch) for ch in unknown[:5])
+        raise ValueError("prime must use only characters in the model's "
+                         f"vocabulary of {len(vocab)}; got {len(unknown)} "
+                         f"that are not: {shown}")
+
+
 def sample(run, n_chars, temperature=1.0, prime="\n", rng=None):
     r"""Generate ``n_chars`` characters, one at a time, each drawn from the model's prediction.
 
@@ -275,14 +302,7 @@ def sample(run, n_chars, temperature=1.0, prime="\n", rng=None):
     str
         The generated characters (without the prime).
     """
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.floating)) \
-            or not np.isfinite(temperature) or temperature <= 0:
-        raise ValueError(f"temperature must be a finite number > 0; got {temperature!r}")
-    if isinstance(n_chars, bool) or not isinstance(n_chars, (int, np.integer)) or n_chars < 0:
-        raise ValueError(f"n_chars must be an integer >= 0; got {n_chars!r}")
-    if not isinstance(prime, str) or not prime:
-        raise ValueError(f"prime must be a non-empty str (at least one character to start from); "
-                         f"got {prime!r}")
+    check_sampling(run["vocab"], n_chars, temperature, prime)
     vocab, p = run["vocab"], run["params"]
     model = model_module(run["config"]["model"])
     rng = run["rng"] if rng is None else rng
@@ -347,17 +367,31 @@ def load_checkpoint(path):
         If the file is not such a checkpoint.
     """
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"expected a checkpoint (.npz) at {path!r}; found no file there")
+        what = "a directory" if os.path.isdir(path) else "no file"
+        raise FileNotFoundError(f"expected a checkpoint (.npz) at {path!r}; "
+                                f"found {what} there")
+    not_ours = (f"{os.fspath(path)!r} is not a checkpoint written by "
+                "save_checkpoint (python -m lstm_src.train)")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{not_ours}: it is not an .npz archive")
     try:
         with np.load(path, allow_pickle=False) as f:
             z = {k: f[k] for k in f.files}
     except Exception as exc:
-        raise ValueError(f"{path!r} is not a checkpoint written by save_checkpoint: "
-                         f"{exc}") from None
-    missing = {"config", "vocab", "adam_t", "step", "window", "a", "c", "rng"} - z.keys()
+        raise ValueError(f"{not_ours}: an archive numpy cannot read "
+                         f"({type(exc).__name__})") from None
+    missing = {"config", "vocab", "adam_t", "step", "window", "a", "c",
+               "rng"} - z.keys()
     if missing:
-        raise ValueError(f"{path!r} is not a checkpoint written by save_checkpoint; "
-                         f"it lacks {', '.join(sorted(missing))}")
+        raise ValueError(f"{not_ours}; it lacks {', '.join(sorted(missing))}")
+    try:
+        return _run_from_arrays(z)
+    except Exception as exc:
+        raise ValueError(f"{not_ours}: its contents do not fit together "
+                         f"({type(exc).__name__}: {exc})") from None
+
+
+def _run_from_arrays(z):
     names = [k.split("/", 1)[1] for k in z if k.startswith("params/")]
     rng = np.random.default_rng()
     rng.bit_generator.state = json.loads(str(z["rng"]))

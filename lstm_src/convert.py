@@ -31,6 +31,7 @@ LSTM in other books and libraries".
 """
 import numpy as np
 
+from . import gru as _gru
 from .lstm import GATES, param_shapes
 from .validation import as_float_array, check_params, check_shape
 
@@ -41,6 +42,8 @@ __all__ = [
     "to_cs231n", "from_cs231n",
     "to_keras", "from_keras",
     "to_time_major", "from_time_major", "to_batch_major", "from_batch_major",
+    "to_torch_gru", "from_torch_gru",
+    "to_torch_lstm_stack", "from_torch_lstm_stack",
 ]
 
 #: The book's gate letters in the order each library stacks its four blocks.
@@ -352,3 +355,167 @@ def from_batch_major(arr):
     """A batch-major sequence (m, T_x, n) as the book's (n, m, T_x)."""
     arr = check_shape("arr", as_float_array("arr", arr), (None, None, None), ("m", "T_x", "n"))
     return np.ascontiguousarray(arr.transpose(2, 0, 1))
+
+
+# ------------------------------------- PyTorch: GRU and stacked LSTM layers
+
+#: The book's GRU blocks in torch.nn.GRU's order (r, z, n).
+TORCH_GRU_ORDER = ("r", "z", "n")
+
+
+def to_torch_gru(params):
+    r"""The book's GRU (:mod:`lstm_src.gru`) in ``torch.nn.GRU`` +
+    ``torch.nn.Linear`` layout.
+
+    ``weight_ih_l0`` stacks :math:`W_{rx}^\top, W_{zx}^\top, W_{nx}^\top` by
+    rows, ``weight_hh_l0`` the :math:`W_{*a}^\top`; ``bias_ih_l0`` is
+    :math:`[b_r; b_z; b_n]` and ``bias_hh_l0`` is :math:`[0; 0; b_{na}]`
+    (PyTorch adds the r and z biases, but :math:`b_{na}` sits inside the
+    reset gate's product).
+
+    Parameters
+    ----------
+    params : dict, as from :func:`lstm_src.gru.init_params`
+
+    Returns
+    -------
+    gru_state : dict
+        ``weight_ih_l0`` (3n_a, n_x), ``weight_hh_l0`` (3n_a, n_a),
+        ``bias_ih_l0``, ``bias_hh_l0`` (3n_a,), numpy arrays.
+    linear_state : dict
+        ``weight`` (n_y, n_a), ``bias`` (n_y,).
+    """
+    shapes = _gru.param_shapes
+    loose = check_params(params, shapes(None, None, None))
+    n_x, n_a = loose["W_rx"].shape
+    p = check_params(params, shapes(n_x, n_a, loose["W_ya"].shape[1]))
+    zero = np.zeros(n_a)
+    state = {
+        "weight_ih_l0": np.concatenate(
+            [p[f"W_{g}x"].T for g in TORCH_GRU_ORDER]),
+        "weight_hh_l0": np.concatenate(
+            [p[f"W_{g}a"].T for g in TORCH_GRU_ORDER]),
+        "bias_ih_l0": np.concatenate(
+            [p[f"b_{g}"][:, 0] for g in TORCH_GRU_ORDER]),
+        "bias_hh_l0": np.concatenate([zero, zero, p["b_na"][:, 0]]),
+    }
+    return state, {"weight": p["W_ya"].T.copy(),
+                   "bias": p["b_y"][:, 0].copy()}
+
+
+def from_torch_gru(gru_state, linear_state):
+    """The book's GRU parameters from ``torch.nn.GRU`` + ``torch.nn.Linear``.
+
+    Inverse of :func:`to_torch_gru`: :math:`b_r` and :math:`b_z` are the sums
+    of PyTorch's two biases, :math:`b_n` is ``bias_ih``'s and
+    :math:`b_{na}` ``bias_hh``'s third block.
+
+    Parameters
+    ----------
+    gru_state : dict
+        ``weight_ih_l0`` (3n_a, n_x), ``weight_hh_l0`` (3n_a, n_a),
+        ``bias_ih_l0``, ``bias_hh_l0`` (3n_a,).
+    linear_state : dict
+        ``weight`` (n_y, n_a), ``bias`` (n_y,).
+
+    Returns
+    -------
+    dict
+        ``W_ra, W_rx, b_r, W_za, W_zx, b_z, W_na, W_nx, b_n, b_na, W_ya,
+        b_y``.
+    """
+    w_ih, w_hh, b_ih, b_hh = _get(gru_state, _TORCH_LSTM_KEYS, "gru_state")
+    W, bias = _get(linear_state, _TORCH_LINEAR_KEYS, "linear_state")
+    w_ih = check_shape("weight_ih_l0", as_float_array("weight_ih_l0", w_ih),
+                       (None, None), ("3n_a", "n_x"))
+    if w_ih.shape[0] % 3:
+        raise ValueError("weight_ih_l0 must have 3*n_a rows (three stacked "
+                         f"blocks); got shape {w_ih.shape}")
+    n_a = w_ih.shape[0] // 3
+    w_hh = check_shape("weight_hh_l0", as_float_array("weight_hh_l0", w_hh),
+                       (3 * n_a, n_a), ("3n_a", "n_a"))
+    b_ih = check_shape("bias_ih_l0", as_float_array("bias_ih_l0", b_ih),
+                       (3 * n_a,), ("3n_a",))
+    b_hh = check_shape("bias_hh_l0", as_float_array("bias_hh_l0", b_hh),
+                       (3 * n_a,), ("3n_a",))
+    params = {}
+    for k, g in enumerate(TORCH_GRU_ORDER):
+        block = slice(k * n_a, (k + 1) * n_a)
+        params[f"W_{g}a"] = w_hh[block].T.copy()
+        params[f"W_{g}x"] = w_ih[block].T.copy()
+        b = b_ih[block] if g == "n" else b_ih[block] + b_hh[block]
+        params[f"b_{g}"] = b.reshape(n_a, 1).copy()
+    params["b_na"] = b_hh[2 * n_a:].reshape(n_a, 1).copy()
+    params["W_ya"], params["b_y"] = _output_layer(
+        W, bias, n_a, ("weight", "bias"), transposed=True)
+    return {name: params[name] for name in _gru.PARAM_NAMES}
+
+
+def _torch_suffix(layer, direction):
+    return f"_l{layer}" + ("_reverse" if direction else "")
+
+
+def to_torch_lstm_stack(layers):
+    """Stacked, possibly bidirectional LSTM layers in
+    ``torch.nn.LSTM(num_layers=L, bidirectional=...)`` layout.
+
+    Parameters
+    ----------
+    layers : list of lists of dict
+        ``layers[k][d]``: the gate parameters (``W_fa, ..., b_c``) of layer
+        k, direction d (0 forward, 1 reversed), as
+        :func:`lstm_src.deep.init_stack` makes them.
+
+    Returns
+    -------
+    dict
+        ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
+        ``bias_hh_l{k}``, with the suffix ``_reverse`` for direction 1:
+        numpy arrays for ``load_state_dict`` (after ``torch.from_numpy``).
+    """
+    state = {}
+    for k, directions in enumerate(layers):
+        for d, p in enumerate(directions):
+            W_x, W_a, b = _stack_columns(p, TORCH_ORDER)
+            s = _torch_suffix(k, d)
+            state["weight_ih" + s] = W_x.T.copy()
+            state["weight_hh" + s] = W_a.T.copy()
+            state["bias_ih" + s] = b
+            state["bias_hh" + s] = np.zeros_like(b)
+    return state
+
+
+def from_torch_lstm_stack(state, num_layers, bidirectional):
+    """The book's stacked layers from a ``torch.nn.LSTM`` state dict.
+
+    Inverse of :func:`to_torch_lstm_stack` (each bias the sum of PyTorch's
+    two).
+
+    Parameters
+    ----------
+    state : dict
+        ``{k: v.numpy() for k, v in lstm.state_dict().items()}``.
+    num_layers : int
+    bidirectional : bool
+
+    Returns
+    -------
+    list of lists of dict
+        ``layers[k][d]`` with the gate parameters ``W_fa, ..., b_c``.
+    """
+    layers = []
+    for k in range(num_layers):
+        directions = []
+        for d in range(2 if bidirectional else 1):
+            s = _torch_suffix(k, d)
+            keys = tuple(n + s for n in ("weight_ih", "weight_hh", "bias_ih",
+                                         "bias_hh"))
+            w_ih, w_hh, b_ih, b_hh = _get(state, keys, "state")
+            b_ih = as_float_array(keys[2], b_ih)
+            b_hh = check_shape(keys[3], as_float_array(keys[3], b_hh),
+                               b_ih.shape, ("4n_a",))
+            p, _ = _split_columns(np.asarray(w_ih).T, np.asarray(w_hh).T,
+                                  b_ih + b_hh, TORCH_ORDER, keys[:3])
+            directions.append(p)
+        layers.append(directions)
+    return layers

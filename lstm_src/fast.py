@@ -54,6 +54,7 @@ __all__ = [
     "input_projections",
     "lstm_backward",
     "lstm_forward",
+    "lstm_layer_backward",
     "sequence_weight_grads",
     "softmax_columns",
     "stack_gate_weights",
@@ -292,7 +293,7 @@ def lstm_forward(x, a0, params, c0=None):
     Y += b_y[:, :, None]
     softmax_columns(Y.reshape(n_y, T_x * m))  # eq.12
     caches = {"fast": True, "W": W, "S": S, "G": G, "C": C, "TC": TC, "Y": Y,
-              "W_ya": W_ya}
+              "W_ya": W_ya, "c0": c0 is not None}
     a = _read_only(H[:, 1:].transpose(0, 2, 1))
     c = _read_only(C[1:].transpose(1, 2, 0))
     y_hat = _read_only(Y.transpose(0, 2, 1))
@@ -446,8 +447,8 @@ def lstm_backward(y, caches):
     """
     y = _checked_labels(caches, y)
     k = caches
-    W, S, G, C, TC, Y = k["W"], k["S"], k["G"], k["C"], k["TC"], k["Y"]
-    (T_x, n, m), n_y, dt = TC.shape, Y.shape[0], TC.dtype
+    S, Y = k["S"], k["Y"]
+    (T_x, n, m), n_y, dt = k["TC"].shape, Y.shape[0], k["TC"].dtype
 
     dY, dA, dZ, dZ_cols = POOL.arrays(
         [(n_y, T_x, m), (n, T_x, m), (T_x, 4 * n, m), (4 * n, T_x, m)], dt)
@@ -459,9 +460,21 @@ def lstm_backward(y, caches):
     db_y = dY_cols.sum(axis=1, keepdims=True)
     # y_hat<t>'s share of dJ/da<t>:
     np.matmul(k["W_ya"], dY_cols, out=dA.reshape(n, T_x * m))
+    grads = _layer_backward(dA, k, None, dZ, dZ_cols)
+    grads["dW_ya"], grads["db_y"] = dW_ya, db_y
+    names = ["d" + p for p in PARAM_NAMES] + ["dx", "da0"]
+    return {name: grads[name] for name in names}
 
+
+def _layer_backward(dA, k, dc_last, dZ, dZ_cols):
+    """The layer's backward from dA (n_a, T_x, m), on checked arrays, into
+    the buffers dZ (T_x, 4 n_a, m) and dZ_cols (4 n_a, T_x, m)."""
+    W, S, G, C, TC = k["W"], k["S"], k["G"], k["C"], k["TC"]
+    (T_x, n, m), dt = TC.shape, TC.dtype
     da, work = np.empty((n, m), dt), np.empty((n, m), dt)
     dc, da_next = np.zeros((n, m), dt), np.zeros((n, m), dt)
+    if dc_last is not None:
+        dc[...] = dc_last
     W_a = W[:n]
     for t in reversed(range(T_x)):
         np.add(dA[:, t], da_next, out=da)  # total dJ/da<t>
@@ -478,8 +491,49 @@ def lstm_backward(y, caches):
         grads[f"dW_{g}a"] = np.ascontiguousarray(dW[:n, block])
         grads[f"dW_{g}x"] = np.ascontiguousarray(dW[n:, block])
         grads[f"db_{g}"] = db[block].copy()
-    grads["dW_ya"], grads["db_y"] = dW_ya, db_y
     grads["dx"] = dX.reshape(-1, T_x, m).transpose(0, 2, 1)
     grads["da0"] = da_next
-    names = ["d" + p for p in PARAM_NAMES] + ["dx", "da0"]
-    return {name: grads[name] for name in names}
+    if k.get("c0"):
+        grads["dc0"] = dc
+    return grads
+
+
+def lstm_layer_backward(da, caches, dc=None):
+    r"""Back-propagate the layer from the gradient at its outputs, as
+    :func:`lstm_src.lstm.lstm_layer_backward` (same numbers).
+
+    The loop of :func:`lstm_backward` without the output layer: one pass
+    from t = T_x down to 1 that carries :math:`\delta a` and
+    :math:`\delta c`, then the weight gradients of all steps in one product
+    each.
+
+    Parameters
+    ----------
+    da : ndarray (n_a, m, T_x)
+        The gradient arriving at each :math:`a^{\langle t\rangle}`.
+    caches : dict
+        What :func:`lstm_forward` returned.
+    dc : ndarray (n_a, m), optional
+        Gradient at the last cell state (zeros when omitted).
+
+    Returns
+    -------
+    dict
+        ``"d" + name`` for the gate parameters, ``"dx"`` (n_x, m, T_x),
+        ``"da0"`` (n_a, m), and ``"dc0"`` when the forward pass had c0; in
+        x's dtype.
+    """
+    if not isinstance(caches, dict) or "fast" not in caches:
+        raise ValueError("caches must be the dict returned by lstm_forward; "
+                         f"got {type(caches).__name__}")
+    (T_x, n, m), dt = caches["TC"].shape, caches["TC"].dtype
+    da = check_shape("da", as_float_array("da", da), (n, m, T_x),
+                     ("n_a", "m", "T_x"))
+    if dc is not None:
+        dc = check_shape("dc", as_float_array("dc", dc), (n, m), ("n_a", "m"))
+    dA, dZ, dZ_cols = POOL.arrays(
+        [(n, T_x, m), (T_x, 4 * n, m), (4 * n, T_x, m)], dt)
+    np.copyto(dA, da.transpose(0, 2, 1))
+    grads = _layer_backward(dA, caches, dc, dZ, dZ_cols)
+    names = ["d" + p for p in PARAM_NAMES[:-2]] + ["dx", "da0", "dc0"]
+    return {name: grads[name] for name in names if name in grads}

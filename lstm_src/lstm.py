@@ -33,7 +33,13 @@ from .layers import (
     output_layer_forward,
 )
 from .loss import softmax_cross_entropy_backward
-from .validation import as_float_array, check_caches, check_params, check_shape
+from .validation import (
+    as_float_array,
+    check_caches,
+    check_mask,
+    check_params,
+    check_shape,
+)
 
 __all__ = [
     "GATES",
@@ -52,6 +58,8 @@ __all__ = [
     "previous_state_grads",
     "lstm_cell_backward",
     "lstm_backward",
+    "lstm_layer_forward",
+    "lstm_layer_backward",
 ]
 
 #: The four blocks that share the form z = W_a^T a + W_x^T x + b:
@@ -202,7 +210,9 @@ def _cell_forward(xt, a_prev, c_prev, p):
     c_tilde = tanh(z("c"))  # eq.8
     c = cell_state(gamma_f, c_prev, gamma_u, c_tilde)  # eq.9
     a = hidden_state(c, gamma_o)  # eq.10
-    y_hat = output_layer_forward(p["W_ya"], p["b_y"], a)  # eq.11-12
+    y_hat = None  # a layer inside a deep model has no output layer
+    if "W_ya" in p:
+        y_hat = output_layer_forward(p["W_ya"], p["b_y"], a)  # eq.11-12
     cache = {
         "x": xt, "a_prev": a_prev, "c_prev": c_prev,
         "gamma_f": gamma_f, "gamma_u": gamma_u, "gamma_o": gamma_o,
@@ -276,21 +286,88 @@ def lstm_forward(x, a0, params, c0=None):
         any arithmetic.
     """
     x, a0, p, c0 = _checked_inputs(x, a0, params, c0)
-    (_, m, T_x), n_a = x.shape, a0.shape[0]
-    n_y = p["W_ya"].shape[1]
-    dtype = np.result_type(x, a0, *p.values())  # float64, or more if the caller asks
+    return _sequence_forward(x, a0, p, c0, _cell_forward)
 
+
+def _sequence_forward(x, a0, p, c0, cell):
+    """The layer's steps, then y_hat of every step, on checked inputs."""
+    a, c, caches = _forward_loop(x, a0, p, c0, None, cell)
+    n_y = p["W_ya"].shape[1]
+    y_hat = np.zeros((n_y,) + a.shape[1:], a.dtype)
+    for t, k in enumerate(caches["steps"]):
+        y_hat[:, :, t] = k["y_hat"]
+    return a, y_hat, c, caches
+
+
+def _forward_loop(x, a0, p, c0, mask, cell=None):
+    """The steps of a layer on checked inputs; padded steps keep the state."""
+    (_, m, T_x), n_a = x.shape, a0.shape[0]
+    dtype = np.result_type(x, a0, *p.values())  # float64, or wider
+
+    cell = _cell_forward if cell is None else cell
     a = np.zeros((n_a, m, T_x), dtype)
     c = np.zeros((n_a, m, T_x), dtype)
-    y_hat = np.zeros((n_y, m, T_x), dtype)
     c_t = np.zeros((n_a, m), dtype) if c0 is None else c0
     a_t = a0
     steps = []
     for t in range(T_x):
-        a_t, c_t, y_hat[:, :, t], cache = _cell_forward(x[:, :, t], a_t, c_t, p)
-        a[:, :, t], c[:, :, t] = a_t, c_t
+        a_new, c_new, _, cache = cell(x[:, :, t], a_t, c_t, p)
+        if mask is None:
+            a_t, c_t = a_new, c_new
+            a[:, :, t], c[:, :, t] = a_t, c_t
+        else:  # a padded example keeps its state; its output is 0
+            keep = mask[:, t]
+            a_t = np.where(keep, a_new, a_t)
+            c_t = np.where(keep, c_new, c_t)
+            a[:, :, t], c[:, :, t] = a_t * keep, c_t * keep
         steps.append(cache)
-    return a, y_hat, c, {"steps": steps, "params": p}
+    caches = {"steps": steps, "params": p, "c0": c0 is not None,
+              "mask": mask, "a_last": a_t, "c_last": c_t}
+    return a, c, caches
+
+
+def lstm_layer_forward(x, a0, params, c0=None, mask=None):
+    r"""An LSTM layer without its output layer, on a padded batch if asked.
+
+    The steps of :func:`lstm_forward` (eq.1–eq.10). With ``mask``, an
+    example whose ``mask[i, t]`` is 0 is padding at step t: its state is
+    carried over unchanged and its outputs are 0, so the last state returned
+    is that of its last real step (what PyTorch's ``pack_padded_sequence``
+    gives).
+
+    Parameters
+    ----------
+    x : ndarray (n_x, m, T_x)
+    a0, c0 : ndarray (n_a, m)
+        c0 is optional (zeros).
+    params : dict
+        The gate parameters ``W_fa, ..., b_c`` (W_ya and b_y are ignored).
+    mask : ndarray (m, T_x) of 0/1, optional
+        1 for a real step, 0 for padding; each row ones then zeros (see
+        :func:`lstm_src.deep.lengths_to_mask`).
+
+    Returns
+    -------
+    a, c : ndarray (n_a, m, T_x)
+        Zero at padded steps.
+    caches : dict
+        For :func:`lstm_layer_backward`; ``caches["a_last"]`` and
+        ``caches["c_last"]`` are the state after each example's last real
+        step.
+    """
+    x = check_shape("x", as_float_array("x", x), (None, None, None),
+                    ("n_x", "m", "T_x"))
+    n_x, m, T_x = x.shape
+    a0 = check_shape("a0", as_float_array("a0", a0), (None, m), ("n_a", "m"))
+    n_a = a0.shape[0]
+    shapes = param_shapes(n_x, n_a, None)
+    p = check_params(params, {g: shapes[g] for g in PARAM_NAMES[:-2]})
+    if c0 is not None:
+        c0 = check_shape("c0", as_float_array("c0", c0), (n_a, m),
+                         ("n_a", "m"))
+    if mask is not None:
+        mask = check_mask(mask, m, T_x)
+    return _forward_loop(x, a0, p, c0, mask)
 
 
 # --------------------------------------------------------------- backward
@@ -513,15 +590,88 @@ def lstm_cell_backward(da, dc_next, cache):
     return grads
 
 
+def lstm_layer_backward(da, caches, dc=None, da_last=None):
+    r"""Back-propagate an LSTM layer from the gradient arriving at its
+    outputs.
+
+    ``da[:, :, t]`` is the gradient at :math:`a^{\langle t+1\rangle}` from
+    whatever the layer feeds (an output layer, the layer above). Going from
+    t = T_x down to 1, each step adds the gradient step t+1 sends back
+    (eq. hc-da) and runs :func:`lstm_cell_backward` (or the step the caches
+    name, as the peephole LSTM's do); the steps' weight gradients add up.
+    On a padded batch (``mask`` given to :func:`lstm_layer_forward`) a
+    padded step passes both gradients straight through and receives none.
+
+    Defined in: book/part5/deep_bidirectional_padded.ipynb
+
+    Parameters
+    ----------
+    da : ndarray (n_a, m, T_x)
+    caches : dict
+        From :func:`lstm_forward` or :func:`lstm_layer_forward`.
+    dc : ndarray (n_a, m), optional
+        Gradient at the last cell state (zeros when omitted).
+    da_last : ndarray (n_a, m), optional
+        Gradient at the last hidden state besides ``da`` (with padding, the
+        last real step's state is not ``a[:, :, -1]``).
+
+    Returns
+    -------
+    dict
+        ``"d" + name`` for the gate parameters ``W_fa, ..., b_c``, ``"dx"``
+        (n_x, m, T_x), ``"da0"`` (n_a, m), and ``"dc0"`` (n_a, m) when the
+        forward pass was given c0.
+    """
+    if not isinstance(caches, dict) or "steps" not in caches:
+        raise ValueError("caches must be the dict returned by lstm_forward; "
+                         f"got {type(caches).__name__}")
+    steps, p = caches["steps"], caches["params"]
+    (n_x, m), T_x = steps[0]["x"].shape, len(steps)
+    n_a, dtype = steps[0]["a"].shape[0], steps[0]["a"].dtype
+    da = check_shape("da", as_float_array("da", da), (n_a, m, T_x),
+                     ("n_a", "m", "T_x"))
+    last = []
+    for name, g in (("dc", dc), ("da_last", da_last)):
+        last.append(np.zeros((n_a, m), dtype) if g is None else check_shape(
+            name, as_float_array(name, g), (n_a, m), ("n_a", "m")))
+    dc_next, da_next = last
+    mask = caches.get("mask")
+
+    # the gate parameters (and a variant's own, e.g. peepholes):
+    names = [name for name in p if name not in ("W_ya", "b_y")]
+    cell_backward = caches.get("cell_backward", lstm_cell_backward)
+    grads = {"d" + name: np.zeros_like(p[name]) for name in names}
+    grads["dx"] = np.zeros((n_x, m, T_x), dtype)
+    for t in reversed(range(T_x)):
+        if mask is None:
+            da_t = hidden_state_grad(da[:, :, t], da_next)  # eq. hc-da
+            step = cell_backward(da_t, dc_next, steps[t])
+        else:  # padding: no gradient in, state gradients pass through
+            keep = mask[:, t]
+            da_t = hidden_state_grad(np.where(keep, da[:, :, t], 0.0), da_next)
+            step = cell_backward(da_t * keep, dc_next * keep, steps[t])
+            step["da_prev"] = np.where(keep, step["da_prev"], da_t)
+            step["dc_prev"] = np.where(keep, step["dc_prev"], dc_next)
+        for name in names:
+            grads["d" + name] += step["d" + name]
+        grads["dx"][:, :, t] = step["dx"]
+        da_next, dc_next = step["da_prev"], step["dc_prev"]
+    grads["da0"] = da_next
+    if caches.get("c0"):
+        grads["dc0"] = dc_next
+    return grads
+
+
 def lstm_backward(y, caches):
     r"""Gradients of the cross-entropy J of a whole sequence (BPTT).
 
     J is :func:`lstm_src.loss.cross_entropy` of ``y_hat`` from
-    :func:`lstm_forward`: summed over time, averaged over the batch. Going
-    from t = T_x down to 1, each step takes the a- and c-gradients the step
-    after it sends back, adds the prediction's own gradient (eqs. out-dz, hc-da), runs
-    :func:`lstm_cell_backward`, and adds the step's weight gradients to the
-    totals (the same weights act at every step).
+    :func:`lstm_forward`: summed over time, averaged over the batch. The
+    output layer's backward at every step (eqs. out-dz, out-dWya, out-dby)
+    gives the prediction's share of each :math:`\partial J/\partial
+    a^{\langle t\rangle}`; :func:`lstm_layer_backward` takes it from there,
+    from t = T_x down to 1, adding the share step t+1 sends back (eq. hc-da)
+    and the steps' weight gradients (the same weights act at every step).
 
     Defined in: book/part3/whole_sequence.ipynb
 
@@ -539,24 +689,18 @@ def lstm_backward(y, caches):
         ``"dx"`` (n_x, m, T_x) and ``"da0"`` (n_a, m).
     """
     steps, p, y = check_caches(caches, y, "lstm_forward")
-    (n_x, m), n_a, T_x = steps[0]["x"].shape, steps[0]["a"].shape[0], len(steps)
-
-    grads = {"d" + name: np.zeros_like(p[name]) for name in PARAM_NAMES}
-    dtype = steps[0]["a"].dtype
-    grads["dx"] = np.zeros((n_x, m, T_x), dtype)
-    da_next = np.zeros((n_a, m), dtype)
-    dc_next = np.zeros((n_a, m), dtype)
-    for t in reversed(range(T_x)):
+    n_a, m = steps[0]["a"].shape
+    # y_hat<t>'s share, in the dtype W_ya dz_y has (y's may be wider):
+    dtype = np.result_type(steps[0]["a"].dtype, y.dtype)
+    da = np.zeros((n_a, m, len(steps)), dtype)
+    dW_ya, db_y = np.zeros_like(p["W_ya"]), np.zeros_like(p["b_y"])
+    for t in reversed(range(len(steps))):
         k = steps[t]
-        dz_y = softmax_cross_entropy_backward(k["y_hat"], y[:, :, t])  # eq. out-dz
-        dW_ya, db_y, da_from_y = output_layer_backward(dz_y, k["a"], p["W_ya"])  # out-dWya, out-dby
-        grads["dW_ya"] += dW_ya
-        grads["db_y"] += db_y
-        da = hidden_state_grad(da_from_y, da_next)  # eq. hc-da
-        step = lstm_cell_backward(da, dc_next, k)  # eq.10 back to eq.1
-        for name in PARAM_NAMES[:-2]:
-            grads["d" + name] += step["d" + name]
-        grads["dx"][:, :, t] = step["dx"]
-        da_next, dc_next = step["da_prev"], step["dc_prev"]
-    grads["da0"] = da_next
-    return grads
+        dz_y = softmax_cross_entropy_backward(k["y_hat"], y[:, :, t])
+        dW, db, da[:, :, t] = output_layer_backward(dz_y, k["a"], p["W_ya"])
+        dW_ya += dW
+        db_y += db
+    grads = lstm_layer_backward(da, caches)
+    grads["dW_ya"], grads["db_y"] = dW_ya, db_y
+    names = ["d" + name for name in p] + ["dx", "da0"]
+    return {name: grads[name] for name in names}

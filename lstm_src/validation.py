@@ -7,7 +7,8 @@ message that says what was expected and what came, for example::
 """
 import numpy as np
 
-__all__ = ["as_float_array", "check_shape", "check_params", "check_caches"]
+__all__ = ["as_float_array", "check_shape", "check_params", "check_caches",
+           "check_mask", "lengths_to_mask"]
 
 
 def as_float_array(name, value):
@@ -119,3 +120,62 @@ def check_caches(caches, y, producer):
     n_y, m = steps[0]["y_hat"].shape
     y = check_shape("y", as_float_array("y", y), (n_y, m, len(steps)), ("n_y", "m", "T_x"))
     return steps, caches["params"], y
+
+
+def check_mask(mask, m, T_x):
+    """Check a padding mask (m, T_x): 0/1 entries, each row ones then zeros.
+
+    Returns
+    -------
+    ndarray (m, T_x) of bool
+    """
+    mask = check_shape("mask", as_float_array("mask", mask), (m, T_x),
+                       ("m", "T_x"))
+    bad = (mask != 0) & (mask != 1)
+    if bad.any():
+        i, t = np.argwhere(bad)[0]
+        raise ValueError(f"mask must hold only 0 and 1; got {mask[i, t]:g} "
+                         f"at example {i}, step {t}")
+    mask = mask.astype(bool)
+    if not mask[:, 0].all():
+        i = int(np.argmin(mask[:, 0]))
+        raise ValueError("mask must have a real first step (length >= 1) "
+                         f"for every example; got 0 at example {i}, step 0")
+    gaps = mask[:, 1:] & ~mask[:, :-1]
+    if gaps.any():
+        i, t = np.argwhere(gaps)[0]
+        raise ValueError("mask must be a prefix of ones (1 ... 1 0 ... 0) "
+                         f"in every row; got 0 then 1 at example {i}, "
+                         f"steps {t} and {t + 1}")
+    return mask
+
+
+def lengths_to_mask(lengths, m, T_x):
+    """The padding mask (m, T_x) of a batch of sequences of given lengths.
+
+    Parameters
+    ----------
+    lengths : sequence of int (m,)
+        Each in 1 ... T_x.
+    m, T_x : int
+
+    Returns
+    -------
+    ndarray (m, T_x) of bool
+        ``mask[i, t]`` is True for t < lengths[i].
+    """
+    arr = np.asarray(lengths)
+    if arr.shape != (m,):
+        raise ValueError(f"lengths must have shape (m,) = ({m},); "
+                         f"got shape {arr.shape}")
+    if not (np.issubdtype(arr.dtype, np.integer)
+            or (np.issubdtype(arr.dtype, np.floating)
+                and np.all(arr == np.round(arr)))):
+        raise ValueError(f"lengths must be integers; got {arr.tolist()}")
+    arr = arr.astype(np.int64)
+    out = (arr < 1) | (arr > T_x)
+    if out.any():
+        i = int(np.argmax(out))
+        raise ValueError(f"lengths must be in 1 ... T_x = 1 ... {T_x}; "
+                         f"got {arr[i]} at example {i}")
+    return np.arange(T_x)[None, :] < arr[:, None]

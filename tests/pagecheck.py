@@ -45,6 +45,13 @@ const done = arguments[arguments.length - 1];
 const timeout = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 (async () => {
   const out = {};
+  if (document.readyState !== "complete") {
+    await Promise.race([new Promise((r) => window.addEventListener("load", r, {once: true})),
+                        timeout(30000)]);
+  }
+  if (!document.body) {
+    throw new Error(`no document.body (readyState ${document.readyState}) after 30 s`);
+  }
   out.mathjax = Boolean(window.MathJax && MathJax.startup && MathJax.startup.promise);
   if (out.mathjax) {
     await Promise.race([MathJax.startup.promise.catch(() => null), timeout(15000)]);
@@ -189,22 +196,29 @@ def find_browser():
     return chromium, driver
 
 
-def start_browser():
-    """Headless Chromium (one for all pages) that can reach nothing off this machine."""
+def start_browser(page_load_strategy="normal", offline=True):
+    """Headless Chromium (one for all pages) that can reach nothing off this machine.
+
+    ``page_load_strategy`` "none" makes ``get`` return at once, while the page
+    is still loading; ``offline=False`` lets it reach a server on this machine
+    (the test of ``wait_until_loaded`` uses both).
+    """
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     chromium, driver = find_browser()
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
+    options.page_load_strategy = page_load_strategy
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
                 "--disable-dev-shm-usage", "--disable-background-networking",
-                "--disable-extensions", "--window-size=1280,2000",
-                # The network is off: no name resolves, and anything else goes to a
-                # proxy that is not there.
-                "--host-resolver-rules=MAP * ~NOTFOUND",
-                "--proxy-server=http://127.0.0.1:9"):
+                "--disable-extensions", "--window-size=1280,2000"):
         options.add_argument(arg)
+    if offline:
+        # The network is off: no name resolves, and anything else goes to a
+        # proxy that is not there.
+        options.add_argument("--host-resolver-rules=MAP * ~NOTFOUND")
+        options.add_argument("--proxy-server=http://127.0.0.1:9")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     browser = webdriver.Chrome(options=options, service=Service(executable_path=driver))
     browser.set_script_timeout(60)
@@ -212,14 +226,53 @@ def start_browser():
     # ... and the DevTools network emulation says so too.
     browser.execute_cdp_cmd("Network.enable", {})
     browser.execute_cdp_cmd("Network.emulateNetworkConditions", {
-        "offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+        "offline": offline, "latency": 0, "downloadThroughput": -1,
+        "uploadThroughput": -1})
     return browser
 
 
-def check_in_browser(browser, page):
-    """Problems a reader sees on ``page`` (a path) once it has loaded."""
+def wait_until_loaded(browser, uri, timeout=60):
+    """None once the browser shows ``uri`` fully loaded, else what it waited for.
+
+    ``browser.get`` can return before the new document exists or while it is
+    still being parsed (on a busy machine, or with a page load strategy other
+    than "normal"); the checks then ran on a page without a body. So wait until
+    the window shows ``uri``, its ``document.readyState`` is "complete" and it
+    has a body.
+    """
+    want = urllib.parse.unquote(uri)
+    deadline = time.monotonic() + timeout
+    seen = None
+    while True:
+        try:
+            seen = browser.execute_script(
+                "return [location.href, document.readyState, Boolean(document.body)];")
+        except Exception as err:                    # a navigation in progress
+            seen = [None, f"unavailable ({type(err).__name__})", False]
+        if seen and urllib.parse.unquote(seen[0] or "") == want and (
+                seen[1] == "complete" and seen[2]):
+            return None
+        if (seen[0] or "").startswith("chrome-error:"):
+            return f"the browser could not open {want} (it shows its error page)"
+        if time.monotonic() > deadline:
+            href, state, body = seen
+            return (f"the page did not finish loading in {timeout} s: waited for "
+                    f"{want} with document.readyState 'complete' and a body; last seen "
+                    f"{urllib.parse.unquote(href or '?')}, readyState {state!r}, "
+                    f"{'a' if body else 'no'} body")
+        time.sleep(0.05)
+
+
+def check_in_browser(browser, page, timeout=60):
+    """Problems a reader sees on ``page`` (a path, or an http URL) once it has loaded."""
     browser.get_log("browser")                      # forget the previous page's messages
-    browser.get(pathlib.Path(page).resolve().as_uri())
+    uri = str(page)
+    if not uri.startswith(("http://", "https://")):
+        uri = pathlib.Path(page).resolve().as_uri()
+    browser.get(uri)
+    not_loaded = wait_until_loaded(browser, uri, timeout)
+    if not_loaded:
+        return [not_loaded]
     seen = browser.execute_async_script(PAGE_SCRIPT)
     problems = []
     if "scriptError" in seen:

@@ -8,8 +8,11 @@ Without a build, or without chromium and chromedriver, these tests are skipped
 and say why; with REQUIRE_BROWSER=1 (as .ci/run sets, after building the book)
 they fail instead of skipping.
 """
+import http.server
 import os
 import pathlib
+import threading
+import time
 
 import pagecheck
 import pytest
@@ -70,6 +73,21 @@ def test_page_reads_offline(page, links, browser):
     assert not problems, f"{page}:\n  " + "\n  ".join(problems)
 
 
+def test_exercise_pages_offer_binder_but_not_colab(links):
+    """A graded exercise needs otter and its tests folder, which Binder has
+    and Colab has not: its page's launch menu offers Binder only; a
+    chapter's offers both."""
+    exercise_pages = [p for p in PAGES if p.startswith("exercises/")]
+    assert exercise_pages
+    for page in exercise_pages:
+        text = (HTML / page).read_text()
+        assert "mybinder.org/v2/gh/" in text, page
+        assert "colab.research.google.com" not in text, page
+    chapter = (HTML / "book/part1/dot_product.html").read_text()
+    assert "mybinder.org/v2/gh/" in chapter
+    assert "colab.research.google.com" in chapter
+
+
 FAULTY_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
 <script src="https://cdn.example.org/lib.js"></script></head><body>
 <p>An inline equation left as TeX: <span class="math">\\(\\delta\\Gamma_o\\)</span>.</p>
@@ -113,3 +131,50 @@ def test_checker_catches_planted_faults(tmp_path, browser):
     assert not any("ok.svg" in p or "lstm-eq1'" in p or "example.org/'" in p
                    for p in report["index.html"]), found
     assert report["clean.html"] == [], report["clean.html"]
+
+
+
+class _SlowPage(http.server.BaseHTTPRequestHandler):
+    """Sends a page's head at once and its body 1.5 s later, as a slow
+    connection or a busy machine would."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(b'<!DOCTYPE html><html><head><meta charset="utf-8">'
+                         b"<title>slow</title></head>")
+        self.wfile.flush()
+        time.sleep(1.5)
+        self.wfile.write(b"<body><p>Sent last: \\(x\\) left as TeX.</p></body></html>")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_pages_are_checked_only_once_loaded():
+    """The race CI hit on a busy machine, made certain: ``get`` returns while the
+    page is still loading (page load strategy "none", a body that arrives 1.5 s
+    after the head), yet the check waits for the whole page and finds what is
+    in its body; a page that never comes is reported with what was awaited."""
+    _skip_or_fail(need_build=False)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/slow.html"
+    eager = pagecheck.start_browser(page_load_strategy="none", offline=False)
+    try:
+        eager.get(url)
+        state = eager.execute_script(
+            "return [location.href, document.readyState, Boolean(document.body)];")
+        assert not (state[0] == url and state[1] == "complete" and state[2]), (
+            f"the race was not reproduced: {state}")
+        problems = pagecheck.check_in_browser(eager, url)
+        assert any("raw TeX '\\\\('" in p for p in problems), problems
+        assert not any("could not run" in p or "did not finish" in p
+                       for p in problems), problems
+        gave_up = pagecheck.wait_until_loaded(eager, url + "?never", timeout=1)
+        assert "did not finish loading in 1 s" in gave_up, gave_up
+        assert "slow.html?never" in gave_up, gave_up
+    finally:
+        eager.quit()
+        server.shutdown()

@@ -89,10 +89,11 @@ nb.cells.append(nbformat.v4.new_code_cell(
     "import lstm_src, sys\\nprint('LSTM_SRC', lstm_src.__file__, sys.executable)"))
 # Now and then (in one run in three to eight here, after a cell with widgets) the client's
 # asyncio poller misses the wake-up for a reply that has arrived, and finds it only when its
-# wait for that cell times out. So each cell gets a timeout it cannot need: 120 s for the
-# Colab cell's pip install, 10 s for the chapter's own cells (each takes well under 1 s).
+# wait for that cell times out. So each cell gets a timeout it cannot need, even on a
+# machine busy with other work: 300 s for the Colab cell's pip install, 60 s for the
+# chapter's own cells (each takes well under 1 s when the machine is idle).
 def timeout_of(cell):
-    return 120 if "google.colab" in cell.source else 10
+    return 300 if "google.colab" in cell.source else 60
 nbclient.NotebookClient(nb, timeout_func=timeout_of, kernel_name="python3",
                         resources={"metadata": {"path": sys.argv[2]}}).execute()
 print(nb.cells[-1].outputs[0]["text"])

@@ -38,3 +38,16 @@ def test_bad_arguments():
         diagrams.draw_lstm_cell(highlight=("gamma_i",))
     with pytest.raises(ValueError, match="direction must be 'forward' or 'backward'; got 'up'"):
         diagrams.draw_lstm_cell(direction="up")
+
+
+def test_gru_figure_draws_and_highlights():
+    ax = diagrams.draw_gru_cell()
+    assert len(ax.lines) == len(diagrams._GRU_EDGES) and not red_lines(ax)
+    plt.close(ax.figure)
+    # a<t-1> reaches the candidate through the stack and through W_na, r
+    assert diagrams._highlighted_ops(
+        {"a_prev", "n_tilde"}, diagrams._GRU_LAYOUT, diagrams._GRU_EDGES,
+        diagrams.GRU_NODES) == {"stack", "h_n", "mul_r"}
+    with pytest.raises(ValueError, match="highlight takes names from x, "
+                       "a_prev, gamma_r, .*; got c"):
+        diagrams.draw_gru_cell(highlight=("c",))

@@ -151,6 +151,39 @@ def test_blank_student_notebook_runs_and_scores_zero(stem, assigned, tmp_path, m
     assert all("returned None: finish the function" in text for _, _, text in results.values())
 
 
+@pytest.mark.parametrize("stem", STEMS)
+def test_solved_notebook_for_instructors_scores_full_marks(stem, assigned, tmp_path,
+                                                          monkeypatch):
+    """build.py --solutions: the solved notebook runs as a student's would
+    (every cell, grader.check included) and scores full marks, hidden tests
+    included; no hidden test is in it or in its tests folder."""
+    student = assigned[stem][0]
+    master = EX / "masters" / f"{stem}.ipynb"
+    solved = build.write_solved(master, student.parent.parent, tmp_path / stem)
+    assert solved == tmp_path / stem / f"{stem}.ipynb"
+    assert sorted(p.name for p in (tmp_path / stem / "tests").glob("q*.py")) == sorted(
+        p.name for p in (student / "tests").glob("q*.py"))
+    monkeypatch.chdir(tmp_path / stem)
+    nb = nbformat.read(solved.name, as_version=4)
+    text = "\n".join(c.source for c in nb.cells)
+    assert "# HIDDEN" not in text and "hidden=True" not in "".join(
+        p.read_text() for p in (tmp_path / stem / "tests").glob("q*.py"))
+    ns = {"__name__": "__main__"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                exec(compile(cell.source, f"{stem} cell {cell.id}", "exec"), ns)
+    checks = re.findall(r'grader\.check\("(q\d+)"\)', text)
+    assert checks, "no grader.check cell"
+    for q in checks:           # in the notebook's namespace, as its own cells run it
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(f"_result = grader.check({q!r})", ns)
+        assert ns["_result"].grade == 1, f"{q}: {ns['_result']}"
+    results = grade(assigned[stem][1], ns)
+    for q, (score, possible, feedback_text) in results.items():
+        assert score == possible > 0, f"{stem} {q}: {score}/{possible}\n{feedback_text}"
+
+
 # ------------------------------------------------------------------ wrong answers
 
 def slip(stem, name, *replacements):

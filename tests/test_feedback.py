@@ -392,6 +392,7 @@ def test_step_report_names_missing_and_shifted_steps():
 # ------------------------------------------------------------------ under the sandboxed grader
 
 
+@pytest.mark.needs_system("bwrap")
 def test_grade_py_enforces_the_overflow_rule_and_fair_marks(tmp_path):
     """Graded by exercises/grade.py (the sandboxed grader, whose functions are proxies), an
     overflowing sigmoid loses q1 with the overflow message; q3, q5, q6, which call it, do not."""

@@ -23,6 +23,7 @@ build = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(build)
 STEMS = [p.stem for p in build.masters()]
 LIMITS = ["--call-timeout", "2", "--cell-timeout", "3", "--timeout", "60"]
+pytestmark = pytest.mark.needs_system("bwrap")
 
 
 def solutions(stem):

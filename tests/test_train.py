@@ -234,6 +234,95 @@ def test_cli_trains_resumes_and_samples(tmp_path):
     assert out.returncode == 2 and "trained with --hidden 8" in out.stderr
 
 
+TINY = ["--hidden", "8", "--batch", "2", "--seq-len", "5", "--sample", "20",
+        "--eval-every", "0"]
+
+
+@pytest.mark.parametrize("bad, expected", [
+    (["--lr", "-1"], "--lr must be a finite number > 0; got -1.0"),
+    (["--lr", "nan"], "--lr must be a finite number > 0; got nan"),
+    (["--clip", "0"], "--clip must be a finite number > 0; got 0.0"),
+    (["--temperature", "inf"], "--temperature must be a finite number > 0"),
+    (["--hidden", "0"], "--hidden must be >= 1; got 0"),
+    (["--seq-len", "-2"], "--seq-len must be >= 1; got -2"),
+    (["--seed", "-3"], "--seed must be >= 0; got -3"),
+    (["--eval-windows", "0"], "--eval-windows must be >= 1"),
+    (["--steps", "x"], "argument --steps: invalid int value: 'x'"),
+    (["--model", "gpu"], "argument --model: invalid choice: 'gpu'"),
+    (["--prime", "\u20ac"], "--prime must use only characters in the model's "
+     "vocabulary of 16; got 1 that are not: '\u20ac'"),
+    (["--prime", ""], "--prime must hold at least one character"),
+    (["--checkpoint", "no/such/folder/c.npz"], "does not exist"),
+    (["--checkpoint", "."], "--checkpoint must name a file"),
+    (["--text", "missing.txt"], "expected a UTF-8 text file at 'missing.txt'"),
+])
+def test_cli_refuses_a_bad_option_in_one_line_before_any_work(
+        tmp_path, bad, expected):
+    """Each bad option: exit 2, one line on stderr naming it, no traceback,
+    no progress bar, no checkpoint written."""
+    (tmp_path / "t.txt").write_text(TEXT, encoding="utf-8")
+    out = _cli("--text", "t.txt", *TINY, "--steps", "2", "--checkpoint",
+               "c.npz", *bad, cwd=tmp_path)
+    assert out.returncode == 2, (out.returncode, out.stderr)
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith("python -m lstm_src.train: error: "), lines
+    assert expected in lines[0], lines
+    assert out.stdout == ""
+    assert not (tmp_path / "c.npz").exists()
+
+
+def test_cli_resumes_from_any_folder_and_finds_a_moved_text(tmp_path):
+    """The checkpoint stores the text's absolute path: --resume works from
+    another folder; once the text moves, --text names its new place (the same
+    text, by its SHA-256), and another text is refused."""
+    (tmp_path / "t.txt").write_text(TEXT, encoding="utf-8")
+    out = _cli("--text", "t.txt", *TINY, "--steps", "2", "--checkpoint",
+               "c.npz", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    (tmp_path / "sub").mkdir()
+    sub = tmp_path / "sub"
+    out = _cli("--resume", "--steps", "1", "--checkpoint", "../c.npz",
+               "--sample", "0", cwd=sub)
+    assert out.returncode == 0, out.stderr
+    (tmp_path / "t.txt").rename(sub / "moved.txt")
+    out = _cli("--resume", "--steps", "1", "--checkpoint", "../c.npz",
+               cwd=sub)
+    assert out.returncode == 2 and "not there now" in out.stderr, out.stderr
+    assert "--text PATH" in out.stderr and "Traceback" not in out.stderr
+    (sub / "other.txt").write_text(TEXT + "x", encoding="utf-8")
+    out = _cli("--resume", "--steps", "1", "--checkpoint", "../c.npz",
+               "--text", "other.txt", cwd=sub)
+    assert out.returncode == 2 and "text differs" in out.stderr, out.stderr
+    out = _cli("--resume", "--steps", "1", "--checkpoint", "../c.npz",
+               "--text", "moved.txt", "--sample", "0", cwd=sub)
+    assert out.returncode == 0, out.stderr
+    assert charmodel.load_checkpoint(tmp_path / "c.npz")["step"] == 4
+    out = _cli("--resume", "--steps", "1", "--checkpoint", "c.npz",
+               "--sample", "0", cwd=tmp_path)       # the new place is kept
+    assert out.returncode == 0, out.stderr
+
+
+def test_cli_says_a_file_is_not_a_checkpoint_without_numpy_internals(
+        tmp_path):
+    """Text, a renamed .npy and an unrelated .npz named as checkpoints: one
+    line that says so (no word of pickles), exit 2; the usage block only
+    for usage mistakes (never here)."""
+    (tmp_path / "text.npz").write_text("hello")
+    np.save(tmp_path / "array.npy", np.zeros(3))
+    (tmp_path / "array.npy").rename(tmp_path / "array.npz")
+    np.savez(tmp_path / "other.npz", w=np.zeros(3))
+    for name, expected in (("text.npz", "not an .npz archive"),
+                           ("array.npz", "not an .npz archive"),
+                           ("other.npz", "it lacks"),
+                           ("none.npz", "found no file there")):
+        out = _cli("--sample-only", "--checkpoint", name, cwd=tmp_path)
+        assert out.returncode == 2, (name, out.stderr)
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and expected in lines[0], (name, lines)
+        assert "pickle" not in out.stderr and "usage" not in out.stderr
+
+
 def test_every_function_the_chapter_shows_says_where_it_is_defined():
     """Each function 'Training on real text' literalincludes names that chapter in its docstring."""
     chapter = pathlib.Path(__file__).resolve().parents[1] / "book/part4/training_on_text.ipynb"

@@ -1,6 +1,6 @@
 """The publishing workflow (.github/workflows/book.yml) is a valid GitHub Actions
 workflow that builds the book with warnings as errors on every push and pull
-request and deploys it to Pages only from main; Binder's Python (runtime.txt) is
+request and deploys it to Pages only from main; Binder's Python (binder/runtime.txt) is
 the one CI tests."""
 import pathlib
 import re
@@ -59,8 +59,8 @@ def test_builds_everywhere_and_deploys_only_from_main():
 
 
 def test_binder_python_is_the_one_ci_tests():
-    """runtime.txt pins Binder to the Python the workflow and the README's commands use."""
-    runtime = (ROOT / "runtime.txt").read_text().strip()
+    """binder/runtime.txt pins Binder to the Python the workflow and the README's commands use."""
+    runtime = (ROOT / "binder" / "runtime.txt").read_text().strip()
     match = re.fullmatch(r"python-(3\.\d+)", runtime)
     assert match, f"runtime.txt should read python-3.X, not {runtime!r}"
     version = match.group(1)

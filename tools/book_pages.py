@@ -15,6 +15,10 @@ It fixes two things the stock Jupyter Book 1.x stack puts on the pages:
   page, even when every widget output is removed (cells tagged
   ``remove-output``, as ``CONTRIBUTING.md`` asks for widgets). We keep the
   state and those scripts only on a page that still shows a widget.
+
+And one thing about the launch buttons: a graded exercise needs otter and its
+``tests/`` folder, which Binder (the whole repository) has and Colab (one
+notebook) has not, so an exercise page offers Binder only.
 """
 from docutils import nodes
 
@@ -49,9 +53,22 @@ def drop_duplicate_inline_scripts(app, pagename, templatename, context, doctree)
     context["script_files"][:] = kept
 
 
+def binder_only_on_exercise_pages(app, pagename, templatename, context,
+                                  doctree):
+    """Drop the Colab launch button from the pages of the graded exercises."""
+    if not pagename.startswith("exercises/"):
+        return
+    for group in context.get("header_buttons", []):
+        if group.get("label") == "launch-buttons":
+            group["buttons"] = [b for b in group.get("buttons", [])
+                                if b.get("text") != "Colab"]
+
+
 def setup(app):
     app.connect("doctree-read", drop_unused_widget_state)
     # After every other handler has added its scripts (myst-nb adds the page's own
     # at the default priority 500).
     app.connect("html-page-context", drop_duplicate_inline_scripts, priority=900)
+    # After sphinx-book-theme's launch buttons (priority 501).
+    app.connect("html-page-context", binder_only_on_exercise_pages, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
