@@ -33,6 +33,7 @@ _spec.loader.exec_module(grade)
 from grading import limits  # noqa: E402  (grade.py put exercises/ on sys.path)
 
 LIMITS = ["--call-timeout", "2", "--cell-timeout", "3", "--timeout", "40"]
+pytestmark = pytest.mark.needs_system("bwrap")
 BOUNDS = ["--processes", "40", "--memory", "256"]
 CHECKER_MIB = 400  # the checker's peak resident memory, any submission
 
