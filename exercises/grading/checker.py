@@ -92,6 +92,7 @@ class Grader:
         self.deadline = time.monotonic() + limits["timeout"]
         self.flags, self.sandbox, self.q, self.q_hits, self.timed_out = [], None, None, [], set()
         self.tag, self.stuck, self.q_flags = tag, [], []
+        self.deriving = False  # the question's function is under rule 'derive'
         self.group = containment.Group(setup.memory, setup.processes)
 
     def flag(self, text):
@@ -223,7 +224,7 @@ class Grader:
                 header, blobs = wire.read_frame(sb.r_out, end, max_bytes=REPLY_BYTES)
                 op = header.get("op")
                 if op == "callback":
-                    self._callback(sb, callbacks, header, blobs, end)
+                    self._callback(sb, callbacks, header, blobs, end, set(inject.values()))
                     continue
                 break
         except TimeoutError:
@@ -274,18 +275,33 @@ class Grader:
             )
         return out, after
 
-    def _callback(self, sb, callbacks, header, blobs, end):
+    def _forbidden_name(self, fn):
+        """``lstm_src.module.function`` when ``fn`` is one the assignment forbids, else None."""
+        module, name = getattr(fn, "__module__", None), getattr(fn, "__qualname__", None)
+        if not isinstance(module, str) or not isinstance(name, str):
+            return None
+        ref = f"{module}.{name}"
+        return ref if ref in self.setup.stubbed.get(self.stem, set()) else None
+
+    def _callback(self, sb, callbacks, header, blobs, end, given=()):
         """The student's child called a function the checker gave it (an argument, a correct
         earlier answer). Arguments and result are bounded (:data:`CALLBACK_BYTES`), and the
         call runs in the time the student's call has left (an alarm here stops it)."""
         try:
-            fn = callbacks[int(header["id"])]
+            index = int(header["id"])
+            fn = callbacks[index]
             args, kwargs = wire.decode(header.get("value"), blobs)
             kwargs = {str(k): v for k, v in dict(kwargs).items()}
         except (wire.ProtocolError, KeyError, IndexError, TypeError, ValueError):
             raise wire.ProtocolError("bad callback") from None
         size = sum(b.nbytes for b in blobs)
+        ref = None if index in given else self._forbidden_name(fn)  # correct versions: fair
         try:
+            if ref and self.deriving:  # a backward answer may not call the reference back
+                self.flag(f"{self.q} called {ref}")
+                if ref not in self.q_hits:
+                    self.q_hits.append(ref)
+                raise RuntimeError(f"{ref} is not available while grading: write your own")
             if size > CALLBACK_BYTES:
                 raise ValueError(
                     f"the arguments of this call hold {size >> 20} MiB: the grader's functions "
@@ -487,6 +503,7 @@ def grade_cells(setup, stem, cells, tests, limits, tag="student"):
                 broken.append(tf.name)
                 continue
             broken = []
+            grader.deriving = any(p in policy.DERIVE.get(stem, {}) for p in _params(tf))
             env = {}
             for p in _params(tf):
                 if names.get(p) == "function":

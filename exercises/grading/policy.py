@@ -29,6 +29,9 @@ FORWARD = [
     "lstm._cell_forward",
     "lstm.lstm_cell_forward",
     "lstm.lstm_forward",
+    "lstm._sequence_forward",
+    "lstm._forward_loop",
+    "lstm.lstm_layer_forward",
     "rnn._cell_forward",
     "rnn.rnn_cell_forward",
     "rnn.rnn_forward",
@@ -49,6 +52,7 @@ BACKWARD = [
     "lstm.candidate_backward",
     "lstm.previous_state_grads",
     "lstm.lstm_cell_backward",
+    "lstm.lstm_layer_backward",
     "lstm.lstm_backward",
     "rnn.rnn_cell_backward",
     "rnn.rnn_backward",
@@ -80,6 +84,8 @@ FORBIDDEN = {
 
 
 #: Rule 'derive' (grading/derive.py): {assignment stem: {function: probe kind}}. Each listed
+#: function is also refused a call-back to a forbidden function (e.g. one a cache carries).
+#: Each listed
 #: backward function must compute its gradients from the cache it is given; after its tests
 #: pass, the checker asks it for the gradients of a probe cache (gates that are not what the
 #: parameters give) and scores the question 0 when it re-runs the forward pass instead.
