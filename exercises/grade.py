@@ -505,18 +505,24 @@ def main(argv=None):
             args.timeout,
             lambda row: print(_console(row), flush=True),
         )
+    if rows:
+        write_results(rows, all_questions, args.output)
+    took = time.monotonic() - start
+    if not tasks:  # one line: why nothing was graded
+        if rows:
+            why = f"{one_line(rows[0]['submission'], 80)}: {one_line(rows[0]['message'], 160)}"
+            more = "; …" if len(rows) > 1 else ""
+            what = (
+                f"none of the {len(rows)} file(s) could be graded ({why}{more}); "
+                f"rows written to {args.output}"
+            )
+        else:
+            what = f"no .ipynb file in {' '.join(args.paths)}"
+        print(f"grade.py: nothing to grade: {what}", file=sys.stderr)
+        return 2
     for row in rows:
         if row["status"] in ("unreadable", "error") and not row["scores"]:
             print(_console(row), file=sys.stderr, flush=True)
-    write_results(rows, all_questions, args.output)
-    took = time.monotonic() - start
-    if not tasks:
-        print(
-            f"grade.py: nothing to grade: none of the {len(rows)} file(s) is a notebook with an "
-            f"autograder (rows written to {args.output})",
-            file=sys.stderr,
-        )
-        return 2
     print(
         f"graded {len(tasks)} submissions in {took:.1f} s with {jobs} jobs; "
         f"wrote {args.output} and {pathlib.Path(args.output).with_suffix('.json')}"

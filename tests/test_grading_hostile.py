@@ -601,7 +601,24 @@ def test_nothing_gradable_exits_2_with_one_line(tmp_path):
         timeout=120,
     )
     assert proc.returncode == 2, proc
-    assert "nothing to grade" in proc.stderr.splitlines()[-1]
+    assert proc.stderr.count("\n") == 1, proc.stderr  # one line
+    assert "nothing to grade" in proc.stderr and "x.ipynb" in proc.stderr
+    assert "not a readable notebook" in proc.stderr
+    (tmp_path / "x.ipynb").unlink()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(EX / "grade.py"),
+            str(tmp_path),
+            "--autograder-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc
+    assert "no .ipynb file in" in proc.stderr
     assert (tmp_path / "g.csv").read_text().count(
         "\n"
     ) == 2  # the row is still written
