@@ -29,6 +29,9 @@ FORWARD = [
     "lstm._cell_forward",
     "lstm.lstm_cell_forward",
     "lstm.lstm_forward",
+    "lstm._sequence_forward",
+    "lstm._forward_loop",
+    "lstm.lstm_layer_forward",
     "rnn._cell_forward",
     "rnn.rnn_cell_forward",
     "rnn.rnn_forward",
@@ -55,6 +58,7 @@ BACKWARD = [
     "lstm.candidate_backward",
     "lstm.previous_state_grads",
     "lstm.lstm_cell_backward",
+    "lstm.lstm_layer_backward",
     "lstm.lstm_backward",
     "rnn.rnn_cell_backward",
     "rnn.rnn_backward",
@@ -110,6 +114,22 @@ FORBIDDEN = {
     # the LSTM's forward and backward passes are given; training, evaluating, sampling are asked
     "06_training": TRAINING + EVERYWHERE,
 }
+
+
+#: Rule 'derive' (grading/derive.py): {assignment stem: {function: probe kind}}. Each listed
+#: function is also refused a call-back to a forbidden function (e.g. one a cache carries).
+#: Each listed
+#: backward function must compute its gradients from the cache it is given; after its tests
+#: pass, the checker asks it for the gradients of a probe cache (gates that are not what the
+#: parameters give) and scores the question 0 when it re-runs the forward pass instead.
+DERIVE = {
+    "03_lstm_backward": {"cell_backward": "lstm_cell", "lstm_backward": "lstm_sequence"},
+    "04_rnn_bptt": {"rnn_step_backward": "rnn_cell", "rnn_bptt": "rnn_sequence"},
+}
+
+#: Automatic (and symbolic) differentiation libraries: absent from every sandbox (their
+#: folders are hidden and an import fails, naming rule 'derive'); student.py keeps the same list.
+AUTODIFF = ("torch", "functorch", "jax", "jaxlib", "autograd", "tensorflow", "sympy")
 
 
 def forbidden(stem):
