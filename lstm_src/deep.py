@@ -221,7 +221,8 @@ def stack_forward(x, layers, lengths=None, mask=None, a0=None, c0=None):
             row.append(cache)
         caches.append(row)
         inp = np.concatenate(outs, axis=0)  # [forward; reversed]
-    info = {"layers": caches, "mask": mask, "D": D, "out_shape": inp.shape}
+    info = {"layers": caches, "mask": mask, "D": D,
+            "out_shape": inp.shape}
     return inp, np.stack(a_n), np.stack(c_n), info
 
 
@@ -252,8 +253,9 @@ def stack_backward(dout, caches, da_n=None, dc_n=None):
         (L D, n_a, m).
     """
     if not isinstance(caches, dict) or "layers" not in caches:
-        raise ValueError("caches must be the dict returned by stack_forward;"
-                         f" got {type(caches).__name__}")
+        raise ValueError(
+            "caches must be the dict returned by stack_forward;"
+            f" got {type(caches).__name__}")
     rows, mask, D = caches["layers"], caches["mask"], caches["D"]
     _, m, T_x = caches["out_shape"]
     n_a = rows[0][0]["steps"][0]["a"].shape[0]
@@ -262,8 +264,9 @@ def stack_backward(dout, caches, da_n=None, dc_n=None):
     LD = len(rows) * D
     finals = []
     for name, g in (("da_n", da_n), ("dc_n", dc_n)):
-        finals.append(None if g is None else check_shape(
-            name, as_float_array(name, g), (LD, n_a, m), ("L D", "n_a", "m")))
+        finals.append(None if g is None
+                      else check_shape(name, as_float_array(name, g),
+                                       (LD, n_a, m), ("L D", "n_a", "m")))
     da_n, dc_n = finals
 
     grads = [None] * len(rows)
@@ -278,7 +281,8 @@ def stack_backward(dout, caches, da_n=None, dc_n=None):
             g = lstm_layer_backward(
                 da, cache, dc=None if dc_n is None else dc_n[i],
                 da_last=None if da_n is None else da_n[i])
-            dx = dx + (g["dx"] if d == 0 else reverse_padded(g["dx"], mask))
+            dx = dx + (g["dx"] if d == 0
+                       else reverse_padded(g["dx"], mask))
             da0[i], dc0[i] = g["da0"], g["dc0"]
             grads[k].append({"d" + n: g["d" + n] for n in _GATE_NAMES})
         dout = dx  # layer k's dx is layer k-1's da

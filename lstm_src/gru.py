@@ -468,7 +468,8 @@ def gru_cell_backward(da, cache):
             dn_tilde, k["n_tilde"], k["gamma_r"], k["h_n"])
         g["dW_na"] = a_prev @ dh_n.T
         g["db_na"] = np.sum(dh_n, axis=1, keepdims=True)
-    g["dW_nx"], g["db_n"] = x @ dz_n.T, np.sum(dz_n, axis=1, keepdims=True)
+    g["dW_nx"] = x @ dz_n.T
+    g["db_n"] = np.sum(dz_n, axis=1, keepdims=True)
     dz = {}
     for name, dgamma in (("r", dgamma_r), ("z", dgamma_z)):
         dz[name], g[f"dW_{name}a"], g[f"dW_{name}x"], g[f"db_{name}"] = (
@@ -505,8 +506,9 @@ def gru_layer_backward(da, caches):
         ``"dx"`` (n_x, m, T_x) and ``"da0"`` (n_a, m).
     """
     if not isinstance(caches, dict) or "steps" not in caches:
-        raise ValueError("caches must be the dict returned by gru_forward; "
-                         f"got {type(caches).__name__}")
+        raise ValueError(
+            "caches must be the dict returned by gru_forward; "
+            f"got {type(caches).__name__}")
     steps, p = caches["steps"], caches["params"]
     (n_x, m), T_x = steps[0]["x"].shape, len(steps)
     n_a = steps[0]["a"].shape[0]
@@ -554,7 +556,8 @@ def gru_backward(y, caches):
     da = np.zeros((n_a, m, len(steps)), steps[0]["a"].dtype)
     dW_ya, db_y = np.zeros_like(p["W_ya"]), np.zeros_like(p["b_y"])
     for t in reversed(range(len(steps))):
-        dz_y = softmax_cross_entropy_backward(steps[t]["y_hat"], y[:, :, t])
+        dz_y = softmax_cross_entropy_backward(steps[t]["y_hat"],
+                                              y[:, :, t])
         dW, db, da[:, :, t] = output_layer_backward(dz_y, steps[t]["a"],
                                                     p["W_ya"])
         dW_ya += dW

@@ -628,8 +628,9 @@ def lstm_layer_backward(da, caches, dc=None, da_last=None):
         forward pass was given c0.
     """
     if not isinstance(caches, dict) or "steps" not in caches:
-        raise ValueError("caches must be the dict returned by lstm_forward; "
-                         f"got {type(caches).__name__}")
+        raise ValueError(
+            "caches must be the dict returned by lstm_forward; "
+            f"got {type(caches).__name__}")
     steps, p = caches["steps"], caches["params"]
     (n_x, m), T_x = steps[0]["x"].shape, len(steps)
     n_a, dtype = steps[0]["a"].shape[0], steps[0]["a"].dtype
@@ -637,8 +638,9 @@ def lstm_layer_backward(da, caches, dc=None, da_last=None):
                      ("n_a", "m", "T_x"))
     last = []
     for name, g in (("dc", dc), ("da_last", da_last)):
-        last.append(np.zeros((n_a, m), dtype) if g is None else check_shape(
-            name, as_float_array(name, g), (n_a, m), ("n_a", "m")))
+        last.append(np.zeros((n_a, m), dtype) if g is None
+                    else check_shape(name, as_float_array(name, g),
+                                     (n_a, m), ("n_a", "m")))
     dc_next, da_next = last
     mask = caches.get("mask")
 
@@ -653,7 +655,8 @@ def lstm_layer_backward(da, caches, dc=None, da_last=None):
             step = cell_backward(da_t, dc_next, steps[t])
         else:  # padding: no gradient in, state gradients pass through
             keep = mask[:, t]
-            da_t = hidden_state_grad(np.where(keep, da[:, :, t], 0.0), da_next)
+            da_t = hidden_state_grad(np.where(keep, da[:, :, t], 0.0),
+                                     da_next)
             step = cell_backward(da_t * keep, dc_next * keep, steps[t])
             step["da_prev"] = np.where(keep, step["da_prev"], da_t)
             step["dc_prev"] = np.where(keep, step["dc_prev"], dc_next)
@@ -702,7 +705,8 @@ def lstm_backward(y, caches):
     for t in reversed(range(len(steps))):
         k = steps[t]
         dz_y = softmax_cross_entropy_backward(k["y_hat"], y[:, :, t])
-        dW, db, da[:, :, t] = output_layer_backward(dz_y, k["a"], p["W_ya"])
+        dW, db, da[:, :, t] = output_layer_backward(dz_y, k["a"],
+                                                    p["W_ya"])
         dW_ya += dW
         db_y += db
     grads = lstm_layer_backward(da, caches)

@@ -184,15 +184,16 @@ def peephole_cell_backward(da, dc_next, cache):
     dgamma_o, dc = lstm.hidden_state_backward(da, dc_next, k["c"],
                                               k["gamma_o"])
     g, dz = {}, {}
-    dz["o"], g["dW_oa"], g["dW_ox"], g["db_o"] = lstm.sigmoid_gate_backward(
-        dgamma_o, k["gamma_o"], a_prev, x)
+    dz["o"], g["dW_oa"], g["dW_ox"], g["db_o"] = (
+        lstm.sigmoid_gate_backward(dgamma_o, k["gamma_o"], a_prev, x))
     dc_o, g["dw_oc"] = peephole_grads(dz["o"], p["w_oc"], k["c"])
     dc = dc + dc_o  # the output gate saw c<t>
     dgamma_u, dc_tilde, dgamma_f, dc_prev = lstm.cell_state_backward(
         dc, k["gamma_f"], k["c_prev"], k["gamma_u"], k["c_tilde"])
     for gate, dgamma in (("f", dgamma_f), ("u", dgamma_u)):
         dz[gate], g[f"dW_{gate}a"], g[f"dW_{gate}x"], g[f"db_{gate}"] = (
-            lstm.sigmoid_gate_backward(dgamma, k[f"gamma_{gate}"], a_prev, x))
+            lstm.sigmoid_gate_backward(dgamma, k[f"gamma_{gate}"],
+                                       a_prev, x))
         dc_g, g[f"dw_{gate}c"] = peephole_grads(dz[gate], p[f"w_{gate}c"],
                                                 k["c_prev"])
         dc_prev = dc_prev + dc_g  # the gate saw c<t-1>
