@@ -267,7 +267,8 @@ class Grader:
             raise _exception_class(str(header.get("type", "Exception")))(
                 sanitize(header.get("message", ""), 300)
             )
-        bad = _not_real(out)
+        text_ok = name in policy.TEXT_ANSWERS.get(self.stem, ())
+        bad = _not_real(out, text_ok=text_ok)
         if bad:
             raise TypeError(
                 f"{name} returned {bad}: answers must be real floating-point numbers or arrays "
@@ -348,14 +349,15 @@ class _alarm:
         return False
 
 
-def _not_real(value, depth=0):
-    """A description of the first complex or text value inside ``value``, else None."""
+def _not_real(value, depth=0, text_ok=False):
+    """A description of the first complex or text value inside ``value``, else None
+    (with ``text_ok``, str values are accepted; arrays must still be real numbers)."""
     import numpy as np
 
     if depth > 20:
         return None
     if isinstance(value, (str, bytes)):
-        return "text"
+        return None if text_ok and isinstance(value, str) else "text"
     if isinstance(value, complex):
         return "a complex number"
     if isinstance(value, (np.ndarray, np.generic)):
@@ -365,7 +367,7 @@ def _not_real(value, depth=0):
         value = list(value.values())
     if isinstance(value, (list, tuple)):
         for v in value[:10000]:
-            bad = _not_real(v, depth + 1)
+            bad = _not_real(v, depth + 1, text_ok)
             if bad:
                 return bad
     return None

@@ -129,6 +129,13 @@ DERIVE = {
 
 #: Automatic (and symbolic) differentiation libraries: absent from every sandbox (their
 #: folders are hidden and an import fails, naming rule 'derive'); student.py keeps the same list.
+#: Answers that may hold text beside their numbers (the rest must be real
+#: floating-point numbers or arrays): 06's trained model returns its
+#: vocabulary, a str, with its parameters.
+TEXT_ANSWERS = {
+    "06_training": {"train_char_model"},
+}
+
 AUTODIFF = ("torch", "functorch", "jax", "jaxlib", "autograd", "tensorflow", "sympy")
 
 
