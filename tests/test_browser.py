@@ -15,6 +15,7 @@ import threading
 import time
 
 import pagecheck
+import pagerules
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -85,10 +86,10 @@ FAULTY_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
 <script>undefined_function();</script>
 </body></html>"""
 OTHER_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
-<div class="math" id="equation-lstm-eq1">no equation script on this page either</div>
+<div class="eq" id="equation-lstm-eq1">no equation script on this page either</div>
 </body></html>"""
 CLEAN_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
-<p>Prose, <code>$$ in code is fine</code>, <img src="figures/ok.svg" alt="ok">
+<p>Prose, <code>$$ in code is fine</code>, <img src="figures/ok.svg" alt="a black bar">
 <a href="other.html#equation-lstm-eq1">a good link</a> <a href="#top" id="top">top</a></p>
 </body></html>"""
 SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10">'
@@ -102,7 +103,8 @@ def test_checker_catches_planted_faults(tmp_path, browser):
     (tmp_path / "index.html").write_text(FAULTY_PAGE)
     (tmp_path / "other.html").write_text(OTHER_PAGE)
     (tmp_path / "clean.html").write_text(CLEAN_PAGE)
-    report = pagecheck.check_book(tmp_path, ["index.html", "clean.html"], browser=browser)
+    report = pagecheck.check_book(tmp_path, ["index.html", "clean.html"], browser=browser,
+                                  rules=())
     found = "\n".join(report["index.html"])
     for expected in ("loads https://cdn.example.org/lib.js from outside",
                      "equation not typeset: '\\\\(\\\\delta\\\\Gamma_o\\\\)'",
@@ -116,6 +118,76 @@ def test_checker_catches_planted_faults(tmp_path, browser):
     assert not any("ok.svg" in p or "lstm-eq1'" in p or "example.org/'" in p
                    for p in report["index.html"]), found
     assert report["clean.html"] == [], report["clean.html"]
+
+
+HEAD = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{}</title>'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<style>body {{ font-size: 16px; margin: 8px; }} main {{ width: 360px; }}'
+        ' mjx-container[display="true"] {{ display: block; }}'
+        ' mjx-math {{ display: inline-block; }}</style></head><body><main>')
+RULES_FAULTY = HEAD.format("faults") + """
+<h1>Planted faults</h1><h3>a heading two levels down</h3>
+<p>Body text at 16 px.</p>
+<pre style="overflow: auto">x = some_function(with_arguments, that_make, the_line, far_too_long, for_its_box)</pre>
+<div class="eq" id="cut-eq"><mjx-container display="true"><mjx-math
+  style="width: 900px">W</mjx-math></mjx-container></div>
+<div class="eq" id="small-eq"><mjx-container display="true" style="font-size: 12px"><mjx-math
+  style="width: 50px">x</mjx-math></mjx-container></div>
+<table><tr><td style="min-width: 800px">a table with a cut column</td></tr></table>
+<img src="figures/ok.svg"> <img src="figures/ok.svg" alt="figures/ok.svg">
+<img src="figures/lstm_cell.svg" alt="lstm_cell">
+<p><a href="#x" id="x" style="color: #176de8; background: #ecf3ff">a low-contrast link</a></p>
+<pre>def f(x):
+    r\"\"\"Returns :math:`\\frac{a}{b}`.\"\"\"</pre>
+<p>Ng's note writes $\\langle t\\rangle $ as text.</p>
+</main></body></html>"""
+RULES_CLEAN = HEAD.format("clean") + """
+<h1>A clean page</h1><h2>a section</h2>
+<p>Body text at 16 px with <code>r"\\n"</code> in code.</p>
+<pre style="overflow: auto">x = short()</pre>
+<div class="eq" id="fits"><mjx-container display="true"><mjx-math
+  style="width: 200px">x</mjx-math></mjx-container></div>
+<div class="eq" id="scrolls" tabindex="0" style="overflow-x: auto"><mjx-container display="true"><mjx-math
+  style="width: 900px">W</mjx-math></mjx-container></div>
+<img src="figures/ok.svg" alt="a black bar, twice as wide as high">
+</main></body></html>"""
+
+
+def test_rules_catch_planted_faults(tmp_path, browser):
+    """Each rule of issue 16 reports its planted fault, and a page that keeps
+    the rules (an equation that scrolls in its own box included) passes."""
+    (tmp_path / "figures").mkdir()
+    for name in ("ok.svg", "lstm_cell.svg"):
+        (tmp_path / "figures" / name).write_text(SVG)
+    (tmp_path / "faults.html").write_text(RULES_FAULTY)
+    (tmp_path / "clean.html").write_text(RULES_CLEAN)
+    report = pagecheck.check_book(tmp_path, ["faults.html", "clean.html"], browser=browser,
+                                  rules=pagerules.RULES)
+    found = "\n".join(report["faults.html"])
+    for expected in ("[wide-code] a code/output block is",
+                     "'x = some_function(with_arguments",
+                     "[cut-equation] at 400 px a equation runs",
+                     "'cut-eq'",
+                     "[cut-equation] at 400 px a table runs",
+                     "[math-size] display math at 12.0 px, smaller than the 16.0 px text",
+                     "[alt-text] image 'figures/ok.svg': no alt text",
+                     "alt text is a file path or name ('figures/ok.svg')",
+                     "alt text is a file path or name ('lstm_cell')",
+                     "[axe] serious color-contrast",
+                     "[axe] critical image-alt",
+                     "[raw-tex] markup ':math:`'",
+                     "[raw-tex] markup '$\\\\l'",
+                     "[heading-order] h3 'a heading two levels down' follows an h1"):
+        assert expected in found, f"not reported: {expected}\nreport:\n{found}"
+    assert "small-eq" not in found.split("[cut-equation]", 1)[-1].split("\n")[0]
+    assert report["clean.html"] == [], report["clean.html"]
+
+
+def test_strict_checks_are_on():
+    """The rules are on for the book's pages unless PAGECHECK_STRICT narrows them."""
+    if os.environ.get("PAGECHECK_STRICT") is None:
+        assert set(pagecheck.STRICT_CHECKS) == set(pagerules.RULES)
+    assert pagerules.axe_script_path() is not None, "pip install -r requirements-test.txt"
 
 
 
