@@ -361,6 +361,10 @@ def main(argv):
         bad += bool(problems)
     print(f"{len(report)} pages checked in {time.perf_counter() - start:.1f} s; "
           f"{bad} with problems")
+    scrolling = sum(pagerules.SCROLLING.values())
+    if scrolling:
+        print(f"  (allowed: {scrolling} equations/tables scroll in their own box at "
+              f"{pagerules.PHONE} px, on {sum(map(bool, pagerules.SCROLLING.values()))} pages)")
     for name, count in sorted(counts.items()):
         pages = sum(any(p.startswith(f"[{name}]") for p in ps) for ps in report.values())
         print(f"  {name}: {count} on {pages} pages")

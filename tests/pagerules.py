@@ -42,9 +42,10 @@ AXE_OPTIONS = {"rules": {"label-content-name-mismatch": {"enabled": True}},
 AXE_IMPACTS = ("serious", "critical")
 
 # TeX or reST markup that a reader must never see as text (code included).
-RAW_MARKUP = re.compile(
-    r":math:`|\.\. math::|\$\\[A-Za-z]|\\(?:frac|mathbf|mathrm|partial|odot|"
-    r"Gamma|sigma|langle|rangle|tanh|hat|tilde|sum|operatorname|begin|end)\b")
+RAW_MARKUP = re.compile(r":math:`|\.\. math::")          # reST, in code or text
+RAW_TEX = re.compile(                                          # TeX, in text
+    r"\$\\[A-Za-z]|\\(?:frac|mathbf|mathrm|partial|odot|Gamma|sigma|langle|rangle|"
+    r"tanh|hat|tilde|sum|operatorname|begin|end)\b")
 IMAGE_FILE = re.compile(r"\.(png|svg|jpe?g|gif|webp|pdf)$", re.IGNORECASE)
 
 # Opens every collapsed cell and solution, then measures at the window's width.
@@ -52,7 +53,7 @@ DESKTOP_SCRIPT = r"""
 const main = document.querySelector("main, [role=main]") || document.body;
 document.querySelectorAll("details").forEach((d) => { d.open = true; });
 document.querySelectorAll(".toggle-hidden").forEach((e) => e.classList.remove("toggle-hidden"));
-const out = {wide: [], images: [], markup: [], headings: []};
+const out = {wide: [], images: [], headings: []};
 const visible = (e) => e.getClientRects().length > 0;
 const blocks = Array.from(main.querySelectorAll("pre, div.cell_output div.output"));
 for (const b of blocks) {
@@ -68,13 +69,12 @@ for (const b of blocks) {
 for (const img of main.querySelectorAll("img")) {
   out.images.push({src: img.getAttribute("src") || "", alt: img.getAttribute("alt")});
 }
-for (const c of main.querySelectorAll("pre, code")) {
-  if (!c.closest("pre") || c.tagName === "PRE") out.markup.push(c.textContent);
-}
+out.code = Array.from(main.querySelectorAll("pre, code"))
+  .filter((c) => c.tagName === "PRE" || !c.closest("pre")).map((c) => c.textContent);
 const clone = main.cloneNode(true);
 clone.querySelectorAll("pre, code, script, style, textarea, mjx-container, .math")
   .forEach((e) => e.remove());
-out.markup.push(clone.textContent);
+out.text = clone.textContent;
 for (const h of main.querySelectorAll("h1, h2, h3, h4, h5, h6")) {
   if (!visible(h) && !h.closest("details")) continue;
   out.headings.push([Number(h.tagName[1]), h.textContent.replace("#", "").trim().slice(0, 60)]);
@@ -116,6 +116,11 @@ for (const e of measured) {
 }
 return out;
 """
+
+
+# How many equations and tables scroll sideways in their own box at phone width
+# (allowed), by page URL: the command line's summary.
+SCROLLING = {}
 
 
 def axe_script_path():
@@ -170,6 +175,8 @@ def check_rules(browser, rules):
     """
     rules = set(rules)
     problems = []
+    if "axe" in rules:          # the page as it opens, before cells are expanded
+        problems += _run_axe(browser)
     if rules & {"wide-code", "alt-text", "raw-tex", "heading-order"}:
         seen = browser.execute_script(DESKTOP_SCRIPT)
         if "wide-code" in rules:
@@ -182,20 +189,20 @@ def check_rules(browser, rules):
                 if why:
                     problems.append(f"[alt-text] image {img['src']!r}: {why}")
         if "raw-tex" in rules:
-            for text in seen["markup"]:
-                for m in RAW_MARKUP.finditer(text):
+            # TeX inside code is code (a matplotlib label); reST markup is not.
+            for text, pattern in [(c, RAW_MARKUP) for c in seen["code"]] + [
+                    (seen["text"], RAW_MARKUP), (seen["text"], RAW_TEX)]:
+                m = pattern.search(text)
+                if m:
                     context = " ".join(text[max(0, m.start() - 30):m.end() + 40].split())
                     problems.append(f"[raw-tex] markup {m.group(0)!r} shown as text: "
                                     f"...{context}...")
-                    break
         if "heading-order" in rules:
             last = None
             for level, title in seen["headings"]:
                 if last is not None and level > last + 1:
                     problems.append(f"[heading-order] h{level} {title!r} follows an h{last}")
                 last = level
-    if "axe" in rules:
-        problems += _run_axe(browser)
     if rules & {"cut-equation", "math-size"}:
         browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
             "width": PHONE, "height": 1600, "deviceScaleFactor": 1, "mobile": True})
@@ -211,18 +218,9 @@ def check_rules(browser, rules):
                 problems.append(f"[cut-equation] at {PHONE} px a {cut['what']} runs "
                                 f"{cut['over']} px past its box and nothing scrolls it: "
                                 f"{cut['label']!r}")
-        if "math-size" in rules:
-            for label, size, body in seen["small"]:
-                problems.append(f"[math-size] display math at {size:.1f} px, smaller than "
-                                f"the {body:.1f} px text: {label!r}")
+        if "math-size" in rules and seen["small"]:
+            label, size, body = seen["small"][0]
+            problems.append(f"[math-size] {len(seen['small'])} display equations as small as "
+                            f"{size:.1f} px, smaller than the {body:.1f} px text ({label!r})")
+        SCROLLING[browser.current_url] = seen["scrolling"]
     return problems
-
-
-def phone_scrolling(browser):
-    """How many equations and tables scroll sideways (with a hint) at phone width."""
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": PHONE, "height": 1600, "deviceScaleFactor": 1, "mobile": True})
-    try:
-        return browser.execute_script(PHONE_SCRIPT)["scrolling"]
-    finally:
-        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -128,7 +128,8 @@ HEAD = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{}</t
 RULES_FAULTY = HEAD.format("faults") + """
 <h1>Planted faults</h1><h3>a heading two levels down</h3>
 <p>Body text at 16 px.</p>
-<pre style="overflow: auto">x = some_function(with_arguments, that_make, the_line, far_too_long, for_its_box)</pre>
+<pre style="overflow: auto">x = some_function(with_arguments, that_make, the_line,
+    far_too_long, for_its_box, and_this_one_is_far_far_too_long_for_a_360_px_box)</pre>
 <div class="eq" id="cut-eq"><mjx-container display="true"><mjx-math
   style="width: 900px">W</mjx-math></mjx-container></div>
 <div class="eq" id="small-eq"><mjx-container display="true" style="font-size: 12px"><mjx-math
@@ -144,10 +145,12 @@ RULES_FAULTY = HEAD.format("faults") + """
 RULES_CLEAN = HEAD.format("clean") + """
 <h1>A clean page</h1><h2>a section</h2>
 <p>Body text at 16 px with <code>r"\\n"</code> in code.</p>
+<pre>label=r"$\\sum_k a_k$"</pre>
 <pre style="overflow: auto">x = short()</pre>
 <div class="eq" id="fits"><mjx-container display="true"><mjx-math
   style="width: 200px">x</mjx-math></mjx-container></div>
-<div class="eq" id="scrolls" tabindex="0" style="overflow-x: auto"><mjx-container display="true"><mjx-math
+<div class="eq" id="scrolls" tabindex="0" style="overflow-x: auto"><mjx-container
+  display="true"><mjx-math
   style="width: 900px">W</mjx-math></mjx-container></div>
 <img src="figures/ok.svg" alt="a black bar, twice as wide as high">
 </main></body></html>"""
@@ -165,11 +168,12 @@ def test_rules_catch_planted_faults(tmp_path, browser):
                                   rules=pagerules.RULES)
     found = "\n".join(report["faults.html"])
     for expected in ("[wide-code] a code/output block is",
-                     "'x = some_function(with_arguments",
+                     "'far_too_long, for_its_box, and_this_one",
                      "[cut-equation] at 400 px a equation runs",
                      "'cut-eq'",
                      "[cut-equation] at 400 px a table runs",
-                     "[math-size] display math at 12.0 px, smaller than the 16.0 px text",
+                     "[math-size] 1 display equations as small as 12.0 px, smaller than the "
+                     "16.0 px text",
                      "[alt-text] image 'figures/ok.svg': no alt text",
                      "alt text is a file path or name ('figures/ok.svg')",
                      "alt text is a file path or name ('lstm_cell')",
@@ -189,6 +193,34 @@ def test_strict_checks_are_on():
         assert set(pagecheck.STRICT_CHECKS) == set(pagerules.RULES)
     assert pagerules.axe_script_path() is not None, "pip install -r requirements-test.txt"
 
+
+# A static self-check quiz (issue 16): a reader picks an answer on the page,
+# offline, without a kernel, and is told right or wrong. The selectors of one
+# question come with the quizzes; until then the test says it has nothing to click.
+# Each selector is looked up inside the question; "says_wrong"/"says_right" are
+# texts the feedback shows after a wrong and a right answer.
+QUIZ = None   # {"page": "book/...html", "question": "...", "wrong": "...",
+#               "right": "...", "feedback": "...", "says_wrong": "...", "says_right": "..."}
+
+
+def test_self_check_quiz_answers(browser):
+    """A wrong answer, then the right one, on one quiz of the book: each gets its verdict."""
+    if QUIZ is None:
+        pytest.skip("the book has no static self-check quiz yet (QUIZ in this file)")
+    from selenium.webdriver.common.by import By
+
+    path = HTML / QUIZ["page"]
+    assert path.is_file(), f"{QUIZ['page']} is not in {HTML}: {BUILD_HINT}"
+    assert not pagecheck.check_in_browser(browser, path, rules=())
+    question = browser.find_element(By.CSS_SELECTOR, QUIZ["question"])
+    for choice, verdict in (("wrong", "says_wrong"), ("right", "says_right")):
+        question.find_element(By.CSS_SELECTOR, QUIZ[choice]).click()
+        feedback = question.find_element(By.CSS_SELECTOR, QUIZ["feedback"])
+        deadline = time.monotonic() + 5
+        while QUIZ[verdict] not in feedback.text and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert QUIZ[verdict] in feedback.text, (choice, feedback.text)
+        assert feedback.is_displayed()
 
 
 class _SlowPage(http.server.BaseHTTPRequestHandler):

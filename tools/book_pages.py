@@ -15,8 +15,26 @@ It fixes two things the stock Jupyter Book 1.x stack puts on the pages:
   page, even when every widget output is removed (cells tagged
   ``remove-output``, as ``CONTRIBUTING.md`` asks for widgets). We keep the
   state and those scripts only on a page that still shows a widget.
+
+It also gives the References page what the text's citations promise:
+
+* **Author–year labels.** The text cites "Vardhan (2022)"
+  (``bibtex_reference_style: author_year``), so the list labels each work
+  [Vardhan 2022], [Parr & Howard 2018], [Greff et al. 2017], sorted by
+  author and year (the bibliography style ``course``, set in ``_config.yml``
+  as ``bibtex_default_style``), not alphabetic codes like [GSKoutnik+17].
+* **A list that is a list.** docutils writes the citations as
+  ``role="list"`` holding items of the deprecated ``doc-biblioentry`` role,
+  which axe-core reports as a list without list items (critical); the items
+  become ``listitem``.
 """
+from collections import Counter
+
 from docutils import nodes
+from pybtex.plugin import register_plugin
+from pybtex.richtext import Text
+from pybtex.style.formatting.plain import Style as PlainStyle
+from pybtex.style.labels import BaseLabelStyle
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -49,9 +67,55 @@ def drop_duplicate_inline_scripts(app, pagename, templatename, context, doctree)
     context["script_files"][:] = kept
 
 
+class AuthorYearLabels(BaseLabelStyle):
+    """[Vardhan 2022], [Parr & Howard 2018], [Greff et al. 2017]; 2015a, 2015b
+    when two works would share a label."""
+
+    def format_labels(self, sorted_entries):
+        labels = [self.format_label(entry) for entry in sorted_entries]
+        total, seen = Counter(labels), Counter()
+        for label in labels:
+            if total[label] > 1:
+                seen[label] += 1
+                label += "abcdefghijklmnopqrstuvwxyz"[seen[label] - 1]
+            yield label
+
+    @staticmethod
+    def format_label(entry):
+        persons = entry.persons.get("author") or entry.persons.get("editor") or []
+        names = [Text.from_latex(" ".join(p.last_names) or " ".join(p.first_names))
+                 .render_as("text").strip("{}") for p in persons]
+        others = "others" in names
+        names = [n for n in names if n != "others"]
+        if len(names) == 2 and not others:
+            who = f"{names[0]} & {names[1]}"
+        elif len(names) > 2 or others:
+            who = f"{names[0]} et al."
+        else:
+            who = names[0] if names else entry.key
+        return f"{who} {entry.fields.get('year', 'n.d.')}"
+
+
+class AuthorYearStyle(PlainStyle):
+    """pybtex's plain style (sorted by author, year, title) with author-year labels."""
+
+    default_label_style = AuthorYearLabels
+
+
+register_plugin("pybtex.style.formatting", "course", AuthorYearStyle)
+
+
+def citation_list_items(app, pagename, templatename, context, doctree):
+    """A citation list's items have the role a list's items need."""
+    body = context.get("body")
+    if body and 'class="citation-list"' in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def setup(app):
     app.connect("doctree-read", drop_unused_widget_state)
     # After every other handler has added its scripts (myst-nb adds the page's own
     # at the default priority 500).
     app.connect("html-page-context", drop_duplicate_inline_scripts, priority=900)
+    app.connect("html-page-context", citation_list_items)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
