@@ -361,10 +361,11 @@ def main(argv):
         bad += bool(problems)
     print(f"{len(report)} pages checked in {time.perf_counter() - start:.1f} s; "
           f"{bad} with problems")
-    scrolling = sum(pagerules.SCROLLING.values())
-    if scrolling:
-        print(f"  (allowed: {scrolling} equations/tables scroll in their own box at "
-              f"{pagerules.PHONE} px, on {sum(map(bool, pagerules.SCROLLING.values()))} pages)")
+    for what in ("equation", "table"):
+        counts_ = [seen[what] for seen in pagerules.SCROLLING.values()]
+        if sum(counts_):
+            print(f"  (allowed: {sum(counts_)} {what}s scroll sideways in their own box at "
+                  f"{pagerules.PHONE} px, on {sum(map(bool, counts_))} pages)")
     for name, count in sorted(counts.items()):
         pages = sum(any(p.startswith(f"[{name}]") for p in ps) for ps in report.values())
         print(f"  {name}: {count} on {pages} pages")

@@ -9,8 +9,9 @@ and a page fails on a rule only when the name is in ``pagecheck.STRICT_CHECKS``:
     output area, with every collapsed cell and solution opened first.
 ``cut-equation``
     At 400 px, a display equation (``mjx-container[display]``) or a table
-    wider than its box with no box around it that scrolls: the reader sees
-    part of it and cannot reach the rest.
+    wider than its box with no box around it that scrolls, or inline code
+    running out of a box that clips it (a solution's): the reader sees part
+    of it and cannot reach the rest.
 ``math-size``
     Display math set smaller than the body text at 400 px.
 ``alt-text``
@@ -92,7 +93,7 @@ const scrolls = (e, stop) => {
   }
   return false;
 };
-const out = {cut: [], scrolling: 0, small: []};
+const out = {cut: [], scrolling: {equation: 0, table: 0}, small: []};
 const body = main.querySelector("p");
 const bodySize = body ? parseFloat(getComputedStyle(body).fontSize) : 16;
 const measured = Array.from(main.querySelectorAll("mjx-container[display='true'], table"));
@@ -106,7 +107,7 @@ for (const e of measured) {
   const wide = content.scrollWidth > box.clientWidth + 1 || right > limit + 1;
   const label = isMath ? (box.id || e.getAttribute("aria-label") || "")
                        : "table: " + (e.textContent || "").trim().slice(0, 50);
-  if (wide && scrolls(content, main)) out.scrolling += 1;
+  if (wide && scrolls(content, main)) out.scrolling[isMath ? "equation" : "table"] += 1;
   else if (wide) out.cut.push({what: isMath ? "equation" : "table", label: label.slice(0, 60),
                                over: Math.round(right - limit)});
   if (isMath) {
@@ -114,12 +115,25 @@ for (const e of measured) {
     if (size < bodySize - 0.5) out.small.push([label.slice(0, 40), size, bodySize]);
   }
 }
+for (const c of main.querySelectorAll("code")) {     // inline code in a box that clips
+  if (c.closest("pre") || !c.getClientRects().length) continue;
+  for (let a = c.parentElement; a && a !== main.parentElement; a = a.parentElement) {
+    const o = getComputedStyle(a).overflowX;
+    if (o === "visible") continue;
+    const over = c.getBoundingClientRect().right - a.getBoundingClientRect().right;
+    if (over > 1 && o !== "auto" && o !== "scroll") {
+      out.cut.push({what: "inline code", label: c.textContent.slice(0, 60),
+                    over: Math.round(over)});
+    }
+    break;
+  }
+}
 return out;
 """
 
 
 # How many equations and tables scroll sideways in their own box at phone width
-# (allowed), by page URL: the command line's summary.
+# (allowed), by page URL: {"equation": n, "table": n}, the command line's summary.
 SCROLLING = {}
 
 
@@ -215,7 +229,7 @@ def check_rules(browser, rules):
             browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         if "cut-equation" in rules:
             for cut in seen["cut"]:
-                problems.append(f"[cut-equation] at {PHONE} px a {cut['what']} runs "
+                problems.append(f"[cut-equation] at {PHONE} px, {cut['what']} runs "
                                 f"{cut['over']} px past its box and nothing scrolls it: "
                                 f"{cut['label']!r}")
         if "math-size" in rules and seen["small"]:

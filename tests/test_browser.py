@@ -135,6 +135,9 @@ RULES_FAULTY = HEAD.format("faults") + """
 <div class="eq" id="small-eq"><mjx-container display="true" style="font-size: 12px"><mjx-math
   style="width: 50px">x</mjx-math></mjx-container></div>
 <table><tr><td style="min-width: 800px">a table with a cut column</td></tr></table>
+<div style="overflow: hidden"><p>A solution calls
+<code style="white-space: nowrap">lstm.hidden_state_backward(from_prediction, from_next_step)</code>
+.</p></div>
 <img src="figures/ok.svg"> <img src="figures/ok.svg" alt="figures/ok.svg">
 <img src="figures/lstm_cell.svg" alt="lstm_cell">
 <p><a href="#x" id="x" style="color: #176de8; background: #ecf3ff">a low-contrast link</a></p>
@@ -169,9 +172,11 @@ def test_rules_catch_planted_faults(tmp_path, browser):
     found = "\n".join(report["faults.html"])
     for expected in ("[wide-code] a code/output block is",
                      "'far_too_long, for_its_box, and_this_one",
-                     "[cut-equation] at 400 px a equation runs",
+                     "[cut-equation] at 400 px, equation runs",
                      "'cut-eq'",
-                     "[cut-equation] at 400 px a table runs",
+                     "[cut-equation] at 400 px, table runs",
+                     "inline code runs",
+                     "'lstm.hidden_state_backward(from_prediction",
                      "[math-size] 1 display equations as small as 12.0 px, smaller than the "
                      "16.0 px text",
                      "[alt-text] image 'figures/ok.svg': no alt text",

@@ -23,6 +23,10 @@ It also gives the References page what the text's citations promise:
   [Vardhan 2022], [Parr & Howard 2018], [Greff et al. 2017], sorted by
   author and year (the bibliography style ``course``, set in ``_config.yml``
   as ``bibtex_default_style``), not alphabetic codes like [GSKoutnik+17].
+* **Toggles named as they read.** myst-nb names a hidden cell's toggle
+  "Toggle hidden content" while it shows "Show code cell source"; a name that
+  is not the visible text is what axe-core's label-content-name-mismatch
+  reports (serious), so the toggle keeps the name it shows.
 * **A list that is a list.** docutils writes the citations as
   ``role="list"`` holding items of the deprecated ``doc-biblioentry`` role,
   which axe-core reports as a list without list items (critical); the items
@@ -105,11 +109,16 @@ class AuthorYearStyle(PlainStyle):
 register_plugin("pybtex.style.formatting", "course", AuthorYearStyle)
 
 
-def citation_list_items(app, pagename, templatename, context, doctree):
-    """A citation list's items have the role a list's items need."""
+def accessible_names(app, pagename, templatename, context, doctree):
+    """A citation list's items have the role a list's items need; a hidden
+    cell's toggle is named by the text it shows."""
     body = context.get("body")
-    if body and 'class="citation-list"' in body:
-        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+    if not body:
+        return
+    body = body.replace('<summary aria-label="Toggle hidden content">', "<summary>")
+    if 'class="citation-list"' in body:
+        body = body.replace('role="doc-biblioentry"', 'role="listitem"')
+    context["body"] = body
 
 
 def setup(app):
@@ -117,5 +126,5 @@ def setup(app):
     # After every other handler has added its scripts (myst-nb adds the page's own
     # at the default priority 500).
     app.connect("html-page-context", drop_duplicate_inline_scripts, priority=900)
-    app.connect("html-page-context", citation_list_items)
+    app.connect("html-page-context", accessible_names)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

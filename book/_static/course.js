@@ -1,18 +1,26 @@
 /* The course's own script (_config.yml: html_js_files).
 
    1. An equation or table wider than its box (on a phone) scrolls inside it:
-      mark the box (course.css draws a shadow on the side where more of it is)
-      and let the keyboard reach it (tabindex 0), as the theme does for code.
+      mark the box (course.css fades it out on the side where more of it is,
+      until it is scrolled to its end) and let the keyboard reach it
+      (tabindex 0), as the theme does for code.
    2. Search results: an excerpt shows an equation as plain text (W_fa, Γ_f),
       not as its TeX source (\(\mathbf{W}_{fa}\)). Sphinx's searchtools cuts
       the excerpt from the page's HTML, where MathJax has not run. */
 (() => {
+  const atEnd = (box) => box.classList.toggle(
+    "course-at-end", box.scrollLeft + box.clientWidth >= box.scrollWidth - 1);
+  document.addEventListener("scroll", (event) => {
+    const box = event.target;
+    if (box.classList && box.classList.contains("course-scrolls")) atEnd(box);
+  }, true);
   const markScrolling = () => {
-    document.querySelectorAll("div.math, .pst-scrollable-table-container").forEach((box) => {
+    const boxes = "div.math > mjx-container, .pst-scrollable-table-container";
+    document.querySelectorAll(boxes).forEach((box) => {
       const scrolls = box.scrollWidth > box.clientWidth + 1;
       box.classList.toggle("course-scrolls", scrolls);
       if (scrolls) box.tabIndex = 0;
-      else if (box.tabIndex === 0 && box.matches("div.math")) box.removeAttribute("tabindex");
+      atEnd(box);
     });
   };
   const afterMath = () => {
