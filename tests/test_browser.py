@@ -199,33 +199,41 @@ def test_strict_checks_are_on():
     assert pagerules.axe_script_path() is not None, "pip install -r requirements-test.txt"
 
 
-# A static self-check quiz (issue 16): a reader picks an answer on the page,
-# offline, without a kernel, and is told right or wrong. The selectors of one
-# question come with the quizzes; until then the test says it has nothing to click.
-# Each selector is looked up inside the question; "says_wrong"/"says_right" are
-# texts the feedback shows after a wrong and a right answer.
-QUIZ = None   # {"page": "book/...html", "question": "...", "wrong": "...",
-#               "right": "...", "feedback": "...", "says_wrong": "...", "says_right": "..."}
+# A static self-check question (tools/selfcheck.py, the {selfcheck} directive):
+# the reader picks an answer on the page, offline, without a kernel, and is told
+# right or wrong. The selectors are the directive's documented HTML; the first
+# question of the page is clicked, a wrong answer and then the right one.
+QUIZ = {"page": "book/part2/forward.html", "source": "book/part2/forward.ipynb",
+        "question": "div.selfcheck",
+        "wrong": 'button.selfcheck-option[data-correct="false"]',
+        "right": 'button.selfcheck-option[data-correct="true"]',
+        "feedback": ".selfcheck-result", "says_wrong": "Not quite.", "says_right": "Right."}
 
 
 def test_self_check_quiz_answers(browser):
-    """A wrong answer, then the right one, on one quiz of the book: each gets its verdict."""
-    if QUIZ is None:
-        pytest.skip("the book has no static self-check quiz yet (QUIZ in this file)")
+    """A wrong answer, then the right one, on one question of the book: each gets
+    its verdict, and the question says which it was."""
+    if "{selfcheck}" not in (ROOT / QUIZ["source"]).read_text(encoding="utf-8"):
+        pytest.skip(f"{QUIZ['source']} has no {{selfcheck}} question yet")
     from selenium.webdriver.common.by import By
 
     path = HTML / QUIZ["page"]
     assert path.is_file(), f"{QUIZ['page']} is not in {HTML}: {BUILD_HINT}"
     assert not pagecheck.check_in_browser(browser, path, rules=())
     question = browser.find_element(By.CSS_SELECTOR, QUIZ["question"])
-    for choice, verdict in (("wrong", "says_wrong"), ("right", "says_right")):
-        question.find_element(By.CSS_SELECTOR, QUIZ[choice]).click()
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", question)
+    for choice, verdict, state in (("wrong", "says_wrong", "wrong"),
+                                   ("right", "says_right", "right")):
+        button = question.find_element(By.CSS_SELECTOR, QUIZ[choice])
+        button.click()
         feedback = question.find_element(By.CSS_SELECTOR, QUIZ["feedback"])
         deadline = time.monotonic() + 5
         while QUIZ[verdict] not in feedback.text and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert QUIZ[verdict] in feedback.text, (choice, feedback.text)
-        assert feedback.is_displayed()
+        assert feedback.text.startswith(QUIZ[verdict]), (choice, feedback.text)
+        assert len(feedback.text) > len(QUIZ[verdict]) + 10, "no explanation"
+        assert question.get_attribute("data-state") == state
+        assert button.get_attribute("aria-pressed") == "true"
 
 
 class _SlowPage(http.server.BaseHTTPRequestHandler):
