@@ -8,11 +8,13 @@ Without a build, or without chromium and chromedriver, these tests are skipped
 and say why; with REQUIRE_BROWSER=1 (as .ci/run sets, after building the book)
 they fail instead of skipping.
 """
+import functools
 import http.server
 import os
 import pathlib
 import threading
 import time
+from typing import ClassVar
 
 import pagecheck
 import pagerules
@@ -280,3 +282,56 @@ def test_pages_are_checked_only_once_loaded():
     finally:
         eager.quit()
         server.shutdown()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    """Serves the build, remembering every path that was not there."""
+
+    missing: ClassVar[list] = []
+
+    def send_error(self, code, message=None, explain=None):
+        self.missing.append((code, self.path))
+        super().send_error(code, message, explain)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_search_excerpts_show_math_as_text():
+    """Served over HTTP as on GitHub Pages: the search page's excerpts show an
+    equation as text (Γ, W_fa), never as TeX; nothing the pages ask for is
+    missing (the favicon included)."""
+    _skip_or_fail(need_build=True)
+    from selenium.webdriver.common.by import By
+
+    handler = functools.partial(_Quiet, directory=str(HTML))
+    _Quiet.missing.clear()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    served = pagecheck.start_browser(offline=False)
+    try:
+        served.get(base + "book/part3/output_gate.html")
+        assert pagecheck.wait_until_loaded(served, base + "book/part3/output_gate.html") is None
+        served.get(base + "search.html?q=gate")
+        deadline, excerpts = time.monotonic() + 30, []
+        while time.monotonic() < deadline and len(excerpts) < 3:
+            time.sleep(0.2)
+            excerpts = [e.text for e in served.find_elements(By.CSS_SELECTOR, "p.context")]
+        assert len(excerpts) >= 3, f"no search results with excerpts: {excerpts}"
+        # the text every excerpt is cut from: a whole chapter's, math and all
+        whole = served.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch('book/part3/output_gate.html').then((r) => r.text())"
+            ".then((html) => done(Search.htmlToText(html)), (e) => done(String(e)));")
+        # (TeX inside shown code is the raw-tex rule's business, not search's)
+        for text in excerpts + [whole]:
+            for raw in ("\\(", "\\[", "$$"):
+                at = text.find(raw)
+                assert at < 0, f"{raw!r} in a search excerpt: ...{text[max(0, at - 80):at + 80]}"
+        assert "Γ" in whole and "W" in whole, whole[:300]
+        assert not _Quiet.missing, f"the pages asked for what is not there: {_Quiet.missing}"
+    finally:
+        served.quit()
+        server.shutdown()
+

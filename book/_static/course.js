@@ -39,7 +39,8 @@
     mathbb: "", tanh: "tanh", log: "log", exp: "exp", diag: "diag",
   };
   const plainMath = (tex) => tex.trim()
-    .replace(/^\\[([]|\\[)\]]$/g, "").replace(/^\$+|\$+$/g, "")
+    .replace(/\\(?:begin|end)\{[^}]*\}/g, "").replace(/\\\\/g, " ")
+    .replace(/\\[()[\]]/g, "").replace(/\$+/g, "").replace(/&/g, "")
     .replace(/\\(?:mathbf|mathrm|boldsymbol|bm|operatorname|text|hat|tilde|bar|left|right|big|Big)\b\s*/g, "")
     .replace(/\\([A-Za-z]+)/g, (all, name) => (name in SYMBOLS ? SYMBOLS[name] : ""))
     .replace(/\\[,;:! ]/g, " ").replace(/[{}]/g, "").replace(/\s+/g, " ").trim();
