@@ -158,3 +158,13 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert "expected a built book (index.html)" in err and "\n" not in err
     assert book_pdf.main(["--bogus"]) == 2
     assert not list(tmp_path.iterdir())
+
+
+def test_a_page_with_a_missing_figure_is_not_printed(tmp_path, browser):
+    """A figure that does not load stops the PDF with a one-line error, exit 2."""
+    _skip_or_fail(need_build=False)
+    (tmp_path / "index.html").write_text(
+        '<!DOCTYPE html><html><body><h1>t</h1><img src="gone.svg" alt="x"></body></html>')
+    with pytest.raises(RuntimeError, match="a figure did not load.*gone.svg"):
+        book_pdf.print_page(browser, tmp_path / "index.html")
+

@@ -92,6 +92,9 @@ def print_page(browser, path, timeout=60):
     seen = browser.execute_async_script(pagecheck.PAGE_SCRIPT)
     if "scriptError" in seen:
         raise RuntimeError(f"{path}: {seen['scriptError']}")
+    if seen.get("badImages") or seen.get("untypeset"):
+        raise RuntimeError(f"{path}: not printed, a figure did not load or an equation "
+                           f"was not typeset: {(seen['badImages'] + seen['untypeset'])[:3]}")
     page = browser.execute_script(PREPARE)
     data = browser.execute_cdp_cmd("Page.printToPDF", PRINT)["data"]
     return page, base64.b64decode(data)
