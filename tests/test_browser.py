@@ -76,6 +76,24 @@ def test_page_reads_offline(page, links, browser):
     assert not problems, f"{page}:\n  " + "\n  ".join(problems)
 
 
+def test_one_search_button_and_the_launch_buttons(browser):
+    """At 1280 px a chapter shows one search button (no header bar with a second)
+    and keeps its launch and repository buttons; a favicon is declared."""
+    _skip_or_fail(need_build=True)
+    path = HTML / "book/part2/forward.html"
+    assert not pagecheck.check_in_browser(browser, path, rules=())
+    seen = browser.execute_script(
+        "const shown = (e) => { const r = e.getBoundingClientRect();"
+        "  return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'; };"
+        "return {search: Array.from(document.querySelectorAll('.search-button-field'))"
+        "          .filter(shown).length,"
+        "        header: Array.from(document.querySelectorAll('.bd-header')).filter(shown).length,"
+        "        binder: Boolean(document.querySelector('a[href*=\"mybinder.org/v2/gh/\"]')),"
+        "        repo: Boolean(document.querySelector('a[href^=\"https://github.com/\"]')),"
+        "        icon: Boolean(document.querySelector('link[rel~=icon]'))};")
+    assert seen == {"search": 1, "header": 0, "binder": True, "repo": True, "icon": True}, seen
+
+
 FAULTY_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
 <script src="https://cdn.example.org/lib.js"></script></head><body>
 <p>An inline equation left as TeX: <span class="math">\\(\\delta\\Gamma_o\\)</span>.</p>

@@ -16,6 +16,11 @@ It fixes two things the stock Jupyter Book 1.x stack puts on the pages:
   ``remove-output``, as ``CONTRIBUTING.md`` asks for widgets). We keep the
   state and those scripts only on a page that still shows a widget.
 
+It keeps one search button, the side bar's: pydata-sphinx-theme puts a
+second into a header bar at desktop width unless ``navbar_persistent`` is set,
+and a ``html_theme_options`` in ``_config.yml`` would replace the options
+Jupyter Book writes (launch buttons, repository), so it is set here.
+
 It also gives the References page what the text's citations promise:
 
 * **Author–year labels.** The text cites "Vardhan (2022)"
@@ -121,7 +126,13 @@ def accessible_names(app, pagename, templatename, context, doctree):
     context["body"] = body
 
 
+def one_search_button(app, config):
+    """No header bar with a second search button (the theme's navbar_persistent)."""
+    config.html_theme_options.setdefault("navbar_persistent", [])
+
+
 def setup(app):
+    app.connect("config-inited", one_search_button, priority=900)
     app.connect("doctree-read", drop_unused_widget_state)
     # After every other handler has added its scripts (myst-nb adds the page's own
     # at the default priority 500).
