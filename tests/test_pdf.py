@@ -24,14 +24,15 @@ HINT = "run `python tools/book_pdf.py` after the book build"
 
 
 class _Figures(html.parser.HTMLParser):
-    """The page's title (its h1) and how many images its article shows."""
+    """The page's title (its h1) and how many images its article shows (not the
+    launch buttons' logos in the bar above it)."""
 
     def __init__(self):
         super().__init__()
         self.title, self.images, self._in_h1, self._in_main = "", 0, False, False
 
     def handle_starttag(self, tag, attrs):
-        if tag == "main":
+        if tag == "article":
             self._in_main = True
         elif tag == "h1" and self._in_main and not self.title:
             self._in_h1 = True
@@ -43,7 +44,7 @@ class _Figures(html.parser.HTMLParser):
     def handle_endtag(self, tag):
         if tag == "h1":
             self._in_h1 = False
-        elif tag == "main":
+        elif tag == "article":
             self._in_main = False
 
     def handle_data(self, data):
