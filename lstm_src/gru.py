@@ -71,7 +71,7 @@ __all__ = [
     "gru_backward",
 ]
 
-#: The two places the reset gate can act: PyTorch's (after the product with
+#: The two places the reset gate can act, PyTorch's (after the product with
 #: W_na) and Cho et al. (2014)'s (on a<t-1>, before it).
 FORMS = ("torch", "cho")
 

@@ -144,7 +144,7 @@ def check_grads(got, want, context="", m=None, tol=TOL, hints=None):
     Names the wrong gradients grouped by gate, the gates that are right, and
     what to revisit; recognises two gates swapped and a missing σ′ in every
     sigmoid gate. ``hints`` (gate letters and input names to what to revisit)
-    replaces :data:`GATE_HINTS` and :data:`INPUT_HINTS` for another cell (the GRU's).
+    replaces ``GATE_HINTS`` and ``INPUT_HINTS`` for another cell (the GRU's).
     """
     if not isinstance(got, dict):
         _fail(f"expected a dict of gradients with keys {', '.join(want)}; got {type(got).__name__}")
