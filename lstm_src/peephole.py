@@ -26,8 +26,7 @@ __all__ = ["PEEPHOLES", "init_params", "peephole_grads",
            "peephole_cell_forward", "peephole_forward",
            "peephole_cell_backward", "peephole_backward"]
 
-#: The peephole weights (the forget and update gates see c<t-1>, the
-#: output gate c<t>).
+#: The peephole weights; forget and update gates see c<t-1>, output c<t>.
 PEEPHOLES = ("w_fc", "w_uc", "w_oc")
 
 
