@@ -2,7 +2,7 @@
 
     python benchmarks/grading_throughput.py [--jobs 2] [--count 100]
 
-The notebooks are the four solutions, blank notebooks, wrong answers and the
+The notebooks are every assignment's solution and blank notebook, wrong answers and the
 cheaters of tests/test_grading.py, repeated to ``--count``; the autograder zips
 are built from the masters in a temporary folder. Prints the wall time and the
 rate; exercises/README.md quotes the figure.

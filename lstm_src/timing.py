@@ -31,7 +31,7 @@ import time
 
 import numpy as np
 
-__all__ = ["compare", "machine"]
+__all__ = ["blas_threads", "compare", "machine"]
 
 
 def _block(f, number, clock):
@@ -41,7 +41,7 @@ def _block(f, number, clock):
     return clock() - t0
 
 
-def _blas_threads(n):
+def blas_threads(n):
     """Limit the matrix library to n threads inside the block, if we can."""
     try:
         from threadpoolctl import threadpool_limits
@@ -103,7 +103,7 @@ def compare(funcs, repeats=15, block=2e-3, threads=1, clock=time.thread_time):
     names = list(funcs)
     number = {}
     best = dict.fromkeys(names, float("inf"))
-    with _blas_threads(threads) if threads else contextlib.nullcontext():
+    with blas_threads(threads) if threads else contextlib.nullcontext():
         for name in names:
             first = _block(funcs[name], 1, clock)
             number[name] = max(1, int(block / max(first, 1e-9)))

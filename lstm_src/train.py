@@ -16,6 +16,7 @@ import numpy as np
 
 from . import charmodel
 from .text import read_text, stdlib_corpus
+from .timing import blas_threads
 
 try:
     from tqdm import tqdm
@@ -146,6 +147,15 @@ def build_parser():
         metavar="K",
         help="validation windows per estimate (default 20; the final one reads all)",
     )
+    g.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        metavar="N",
+        help="threads of the matrix library (default 1: the model's "
+        "products are small, and a second thread made training 5 times "
+        "slower on a busy machine)",
+    )
     g = p.add_argument_group("samples")
     g.add_argument(
         "--sample",
@@ -196,7 +206,7 @@ class _Refused(Exception):
 
 def _check_options(args):
     """Everything about the options that can be checked before any work."""
-    for name in ("hidden", "seq_len", "batch", "eval_windows"):
+    for name in ("hidden", "seq_len", "batch", "eval_windows", "threads"):
         value = getattr(args, name)
         if value is not None and value < 1:
             raise _Refused(
@@ -339,7 +349,8 @@ def main(argv=None):
         print(f"{parser.prog}: error: {message}", file=sys.stderr)
         return 2
     try:
-        return _train(run, data, args)
+        with blas_threads(args.threads):
+            return _train(run, data, args)
     except KeyboardInterrupt:
         print(
             f"\n{parser.prog}: interrupted at step {run['step']}; "

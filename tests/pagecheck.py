@@ -14,12 +14,18 @@ For each page it reports, in words a reader would use:
   book (only links a reader clicks may leave it: launch buttons, repository,
   references);
 * an internal link whose file does not exist, or whose ``#anchor`` is not an
-  ``id`` in that file.
+  ``id`` in that file;
+* with the rules named in ``STRICT_CHECKS`` (``tests/pagerules.py``): code
+  wider than its box at 1280 px, an equation or table cut off at 400 px, math
+  smaller than the text, an image without meaningful alt text, a serious or
+  critical axe-core violation, TeX or reST markup shown as text (code
+  included), headings out of order.
 
 Used by ``tests/test_browser.py``; also a command for a quick look::
 
     python tests/pagecheck.py _build/html            # the pages _toc.yml builds
     python tests/pagecheck.py _build/html book/part2/forward.html
+    python tests/pagecheck.py --all _build/html   # every rule, whatever STRICT_CHECKS says
 """
 import html.parser
 import os
@@ -31,9 +37,18 @@ import time
 import urllib.parse
 from typing import ClassVar
 
+import pagerules
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+# The rules of tests/pagerules.py a page fails on. All of them once the pages
+# meet them; until then, PAGECHECK_STRICT=none (or a comma-separated list of
+# rule names) in the environment narrows them.
+STRICT_CHECKS = pagerules.RULES
+_env = os.environ.get("PAGECHECK_STRICT")
+if _env is not None:
+    STRICT_CHECKS = tuple(r for r in _env.split(",") if r in pagerules.RULES)
 
 # Text that means an equation was not typeset.
 RAW_TEX = ("\\(", "\\[", "$$", "\\begin{")
@@ -263,8 +278,12 @@ def wait_until_loaded(browser, uri, timeout=60):
         time.sleep(0.05)
 
 
-def check_in_browser(browser, page, timeout=60):
-    """Problems a reader sees on ``page`` (a path, or an http URL) once it has loaded."""
+def check_in_browser(browser, page, timeout=60, rules=None):
+    """Problems a reader sees on ``page`` (a path, or an http URL) once it has loaded.
+
+    ``rules``: the names of ``tests/pagerules.py`` to apply (default
+    ``STRICT_CHECKS``).
+    """
     browser.get_log("browser")                      # forget the previous page's messages
     uri = str(page)
     if not uri.startswith(("http://", "https://")):
@@ -295,10 +314,13 @@ def check_in_browser(browser, page, timeout=60):
     for entry in browser.get_log("browser"):
         if entry.get("level") == "SEVERE":
             problems.append(f"console error: {entry.get('message')}")
+    rules = STRICT_CHECKS if rules is None else rules
+    if rules and "scriptError" not in seen:
+        problems += pagerules.check_rules(browser, rules)
     return problems
 
 
-def check_book(html_root, pages=None, browser=None):
+def check_book(html_root, pages=None, browser=None, rules=None):
     """``{page: [problems]}`` for ``pages`` (default: the toc's) of the build at ``html_root``."""
     html_root = pathlib.Path(html_root)
     pages = pages or toc_pages()
@@ -312,7 +334,7 @@ def check_book(html_root, pages=None, browser=None):
             if not path.is_file():
                 report[rel] = [f"{rel} was not built"]
                 continue
-            report[rel] = links.check(rel) + check_in_browser(browser, path)
+            report[rel] = links.check(rel) + check_in_browser(browser, path, rules=rules)
         return report
     finally:
         if own:
@@ -323,15 +345,30 @@ def main(argv):
     if not argv:
         print(__doc__)
         return 2
+    rules = None
+    if argv[0] == "--all":
+        rules, argv = pagerules.RULES, argv[1:]
     start = time.perf_counter()
-    report = check_book(argv[0], argv[1:] or None)
+    report = check_book(argv[0], argv[1:] or None, rules=rules)
     bad = 0
+    counts = {}
     for page, problems in report.items():
         for problem in problems:
             print(f"{page}: {problem}")
+            if problem.startswith("["):
+                name = problem[1:problem.index("]")]
+                counts[name] = counts.get(name, 0) + 1
         bad += bool(problems)
     print(f"{len(report)} pages checked in {time.perf_counter() - start:.1f} s; "
           f"{bad} with problems")
+    for what in ("equation", "table"):
+        counts_ = [seen[what] for seen in pagerules.SCROLLING.values()]
+        if sum(counts_):
+            print(f"  (allowed: {sum(counts_)} {what}s scroll sideways in their own box at "
+                  f"{pagerules.PHONE} px, on {sum(map(bool, counts_))} pages)")
+    for name, count in sorted(counts.items()):
+        pages = sum(any(p.startswith(f"[{name}]") for p in ps) for ps in report.values())
+        print(f"  {name}: {count} on {pages} pages")
     return 1 if bad else 0
 
 

@@ -83,15 +83,19 @@ def _git(*args, cwd):
 
 RUNNER = """
 import sys, nbformat, nbclient
+sys.path.insert(0, sys.argv[3])
+import kernel_wait
+kernel_wait.install()
 path = sys.argv[1]
 nb = nbformat.read(path, as_version=4)
 nb.cells.append(nbformat.v4.new_code_cell(
     "import lstm_src, sys\\nprint('LSTM_SRC', lstm_src.__file__, sys.executable)"))
 # Now and then (in one run in three to eight here, after a cell with widgets) the client's
-# asyncio poller misses the wake-up for a reply that has arrived, and finds it only when its
-# wait for that cell times out. So each cell gets a timeout it cannot need, even on a
-# machine busy with other work: 300 s for the Colab cell's pip install, 60 s for the
-# chapter's own cells (each takes well under 1 s when the machine is idle).
+# asyncio poller misses the wake-up for a reply that has arrived; tools/kernel_wait.py
+# (the book build's fix) waits in half-second slices, so that costs at most half a second.
+# Each cell's timeout is one it cannot need, even on a machine busy with other work:
+# 300 s for the Colab cell's pip install, 60 s for the chapter's own cells (each takes
+# well under 1 s when the machine is idle).
 def timeout_of(cell):
     return 300 if "google.colab" in cell.source else 60
 nbclient.NotebookClient(nb, timeout_func=timeout_of, kernel_name="python3",
@@ -152,7 +156,8 @@ def test_chapter_runs_on_a_stand_in_colab(tmp_path):
     src = ROOT / "book" / "part1" / "dot_product.ipynb"
     nb = colab_cell.with_colab_cell(json.loads(src.read_text()))
     (chapter / src.name).write_text(colab_cell.dumps(nb))
-    run = subprocess.run([python, "-c", RUNNER, str(chapter / src.name), str(chapter)],
+    run = subprocess.run([python, "-c", RUNNER, str(chapter / src.name), str(chapter),
+                          str(ROOT / "tools")],
                          env=env, check=False, capture_output=True, text=True, cwd=chapter,
                          timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]

@@ -401,6 +401,233 @@ WRONG = [
 ]
 
 
+def _s5(name, *replacements):
+    return slip("05_gru_backward", name, *replacements)
+
+
+WRONG += [  # issue 19, assignment 5: the slips of the GRU's backward pass
+    ("05_gru_backward", "q1", "output_grads",  # summed over the batch
+     _s5("output_grads", ("dz = (y_hat - y) / y.shape[1]", "dz = y_hat - y")),
+     ["m = ", "times the right answer", "averages over the batch"]),
+    ("05_gru_backward", "q1", "output_grads",  # dW_ya transposed
+     _s5("output_grads", ("a @ dz.T", "dz @ a.T")), ["expected shape", "transpose"]),
+    ("05_gru_backward", "q2", "interpolation_backward",  # (1 − z) and z swapped
+     _s5("interpolation_backward", ("da * (1.0 - gamma_z), da * gamma_z",
+                                    "da * gamma_z, da * (1.0 - gamma_z)")),
+     ["(1 − Γ_z) and Γ_z are swapped", "the GRU chapter, eq. gru-a"]),
+    ("05_gru_backward", "q2", "interpolation_backward",  # ∂a/∂Γ_z with the wrong sign
+     _s5("interpolation_backward", ("da * (a_prev - n_tilde)", "da * (n_tilde - a_prev)")),
+     ["dgamma_z has the wrong sign", "a⟨t−1⟩ − ñ⟨t⟩"]),
+    ("05_gru_backward", "q2", "interpolation_backward",  # the direct path of a⟨t−1⟩ dropped
+     _s5("interpolation_backward", ("da * (1.0 - gamma_z), da * gamma_z",
+                                    "da * (1.0 - gamma_z), 0 * da")),
+     ["the path of a⟨t−1⟩ through the interpolation is forgotten"]),
+    ("05_gru_backward", "q3", "gate_backward",  # σ′ written from the pre-activation
+     _s5("gate_backward", ("dz = dgamma * gamma * (1.0 - gamma)",
+                           "s = 1 / (1 + np.exp(-gamma))\n    dz = dgamma * s * (1 - s)")),
+     ["σ′ is written from the pre-activation", "Γ∘(1−Γ)"]),
+    ("05_gru_backward", "q3", "gate_backward",  # σ′ missing
+     _s5("gate_backward", ("dz = dgamma * gamma * (1.0 - gamma)", "dz = dgamma")),
+     ["the derivative factor is missing"]),
+    ("05_gru_backward", "q3", "gate_backward",  # a missing transpose
+     _s5("gate_backward", ("a_prev @ dz.T, xt @ dz.T", "dz @ a_prev.T, dz @ xt.T")),
+     ["transpose"]),
+    ("05_gru_backward", "q3", "gate_backward",  # the input changed in place
+     _s5("gate_backward", ("dz = dgamma * gamma * (1.0 - gamma)",
+                           "dz = dgamma\n    dz *= gamma * (1.0 - gamma)")),
+     ["gate_backward modified its input dgamma"]),
+    ("05_gru_backward", "q4", "candidate_backward",  # Cho's form instead of PyTorch's
+     "def candidate_backward(dn_tilde, cache):\n    p = cache['params']\n"
+     "    dz_n = dn_tilde * (1 - cache['n_tilde'] ** 2)\n    d_ra = p['W_na'] @ dz_n\n"
+     "    return {'dz_n': dz_n, 'dgamma_r': d_ra * cache['a_prev'],\n"
+     "            'dW_nx': cache['x'] @ dz_n.T, 'db_n': dz_n.sum(axis=1, keepdims=True),\n"
+     "            'dW_na': (cache['gamma_r'] * cache['a_prev']) @ dz_n.T,\n"
+     "            'db_na': dz_n.sum(axis=1, keepdims=True),\n"
+     "            'da_prev_n': d_ra * cache['gamma_r']}",
+     ["the reset gate is applied to the wrong factor", "Cho et al.'s candidate",
+      "the GRU chapter, eq. gru-n"]),
+    ("05_gru_backward", "q4", "candidate_backward",  # tanh′ = 1 − tanh
+     _s5("candidate_backward", ('(1.0 - cache["n_tilde"] ** 2)', '(1.0 - cache["n_tilde"])')),
+     ["tanh′ = 1 − tanh², not 1 − tanh"]),
+    ("05_gru_backward", "q4", "candidate_backward",  # tanh′ of ñ itself
+     _s5("candidate_backward", ('(1.0 - cache["n_tilde"] ** 2)',
+                                '(1.0 - np.tanh(cache["n_tilde"]) ** 2)')),
+     ["tanh′ is taken of ñ itself"]),
+    ("05_gru_backward", "q4", "candidate_backward",  # Γ_r left out of δh_n
+     _s5("candidate_backward", ('dh_n = dz_n * cache["gamma_r"]', "dh_n = dz_n")),
+     ["misses the reset gate"]),
+    ("05_gru_backward", "q4", "candidate_backward",  # db_na from δz_n
+     _s5("candidate_backward", ('"db_na": np.sum(dh_n', '"db_na": np.sum(dz_n')),
+     ["db_na sums δz_n"]),
+    ("05_gru_backward", "q4", "candidate_backward",  # W_naᵀ
+     _s5("candidate_backward", ('cache["params"]["W_na"] @ dh_n',
+                                'cache["params"]["W_na"].T @ dh_n')),
+     ["da_prev_n uses W_naᵀ", "(no transpose)"]),
+    ("05_gru_backward", "q5", "gru_step_backward",  # the interpolation's path of a⟨t−1⟩
+     _s5("gru_step_backward", ('da_prev = da_prev + n["da_prev_n"]', 'da_prev = n["da_prev_n"]')),
+     ["the path of a⟨t−1⟩ through the interpolation is forgotten"]),
+    ("05_gru_backward", "q5", "gru_step_backward",  # W_·aᵀ everywhere
+     _s5("gru_step_backward",
+         ('da_prev = da_prev + p["W_" + gate + "a"] @ dz',
+          'da_prev = da_prev + p["W_" + gate + "a"].T @ dz'),
+         ('da_prev = da_prev + n["da_prev_n"]',
+          'da_prev = da_prev + p["W_na"].T @ (n["dz_n"] * cache["gamma_r"])')),
+     ["da_prev uses W_gaᵀ δz", "(no transpose)"]),
+    ("05_gru_backward", "q5", "gru_step_backward",  # the candidate's path dropped
+     _s5("gru_step_backward", ('da_prev = da_prev + n["da_prev_n"]', "da_prev = da_prev")),
+     ["da_prev misses the candidate's path"]),
+    ("05_gru_backward", "q5", "gru_step_backward",  # the gates' gradients exchanged
+     _s5("gru_step_backward", ('(("r", n["dgamma_r"]), ("z", dgamma_z))',
+                               '(("r", dgamma_z), ("z", n["dgamma_r"]))')),
+     ["the two gates' incoming gradients are swapped"]),
+    ("05_gru_backward", "q5", "gru_step_backward",  # (1 − z) and z swapped, written inline
+     "def gru_step_backward(da, cache):\n    k, p = cache, cache['params']\n"
+     "    dgz = da * (k['a_prev'] - k['n_tilde'])\n"
+     "    dz_n = da * k['gamma_z'] * (1 - k['n_tilde'] ** 2)\n    dh = dz_n * k['gamma_r']\n"
+     "    g = {'dW_nx': k['x'] @ dz_n.T, 'db_n': dz_n.sum(axis=1, keepdims=True),\n"
+     "         'dW_na': k['a_prev'] @ dh.T, 'db_na': dh.sum(axis=1, keepdims=True)}\n"
+     "    da_prev = da * (1 - k['gamma_z']) + p['W_na'] @ dh\n    dx = p['W_nx'] @ dz_n\n"
+     "    for gt, dgm in (('r', dz_n * k['h_n']), ('z', dgz)):\n"
+     "        gm = k['gamma_' + gt]\n        dz = dgm * gm * (1 - gm)\n"
+     "        g['dW_' + gt + 'a'], g['dW_' + gt + 'x'] = k['a_prev'] @ dz.T, k['x'] @ dz.T\n"
+     "        g['db_' + gt] = dz.sum(axis=1, keepdims=True)\n"
+     "        da_prev = da_prev + p['W_' + gt + 'a'] @ dz\n"
+     "        dx = dx + p['W_' + gt + 'x'] @ dz\n"
+     "    g['da_prev'], g['dx'] = da_prev, dx\n    return g",
+     ["(1 − Γ_z) and Γ_z are swapped"]),
+    ("05_gru_backward", "q6", "gru_bptt",  # off by one: the last step never visited
+     _s5("gru_bptt", ("range(len(steps))", "range(len(steps) - 1)")),
+     ["never visits the last step"]),
+    ("05_gru_backward", "q6", "gru_bptt",  # ... or the first
+     _s5("gru_bptt", ("range(len(steps))", "range(1, len(steps))")),
+     ["never visits the first step (time index 0)"]),
+    ("05_gru_backward", "q6", "gru_bptt",  # the t+1 component dropped
+     _s5("gru_bptt", ("step = gru_step_backward(da + da_next, k)",
+                      "step = gru_step_backward(da, k)")),
+     ["right for a single time step but off over several", "t+1 component"]),
+    ("05_gru_backward", "q6", "gru_bptt",  # forward in time
+     _s5("gru_bptt", ("reversed(range(len(steps)))", "range(len(steps))")),
+     ["your loop runs forward in time"]),
+    ("05_gru_backward", "q6", "gru_bptt",  # dx stored one step off
+     _s5("gru_bptt", ('grads["dx"][:, :, t]', 'grads["dx"][:, :, t - 1]')),
+     ["dx is shifted one step"]),
+    ("05_gru_backward", "q6", "gru_bptt",  # summed over the batch
+     "_right = gru_bptt\n"
+     "def gru_bptt(y, caches):\n"
+     "    return {k: v * y.shape[1] for k, v in _right(y, caches).items()}",
+     ["every gradient is m = ", "averages over the batch"]),
+]
+
+
+def _s6(name, *replacements):
+    return slip("06_training", name, *replacements)
+
+
+WRONG += [  # issue 19, assignment 6: the slips of training, and the words each must get
+    ("06_training", "q1", "adam_step",  # no bias correction
+     _s6("adam_step", ("m_hat = m / (1 - beta1 ** t)", "m_hat = m"),
+         ("v_hat = v / (1 - beta2 ** t)", "v_hat = v")),
+     ["the bias correction is missing", "text-adam-correction"]),
+    ("06_training", "q1", "adam_step",  # t starting at 0
+     _s6("adam_step", ('t = state["t"] + 1\n', 't = state["t"]\n'), ('"t": t}', '"t": t + 1}')),
+     ["uses the step count before this step", "1 − β⁰ = 0"]),
+    ("06_training", "q1", "adam_step",  # ε inside the square root
+     _s6("adam_step", ("(np.sqrt(v_hat) + eps)", "np.sqrt(v_hat + eps)")),
+     ["ε is inside the square root", "text-adam-update"]),
+    ("06_training", "q1", "adam_step",  # β instead of βᵗ
+     _s6("adam_step", ("1 - beta1 ** t", "1 - beta1"), ("1 - beta2 ** t", "1 - beta2")),
+     ["divides by 1 − β₁ and 1 − β₂"]),
+    ("06_training", "q1", "adam_step",  # v of g, not of g⊙g
+     _s6("adam_step", ("(1 - beta2) * g * g", "(1 - beta2) * g")),
+     ["running mean of the gradient's square"]),
+    ("06_training", "q1", "adam_step",  # m̂ stored in the state
+     _s6("adam_step", ("new_m[name], new_v[name] = m, v", "new_m[name], new_v[name] = m_hat, v")),
+     ["holds the bias-corrected m̂"]),
+    ("06_training", "q1", "adam_step",  # the caller's state changed in place
+     _s6("adam_step", ('m = beta1 * state["m"][name] + (1 - beta1) * g',
+                       'm = state["m"][name]; m *= beta1; m += (1 - beta1) * g')),
+     ["adam_step modified its input state['m']", "return new dicts"]),
+    ("06_training", "q2", "clip_by_global_norm",  # each array clipped on its own
+     "def clip_by_global_norm(grads, max_norm):\n    out = {}\n"
+     "    for k, g in grads.items():\n        out[k] = g * min(1.0, max_norm / np.linalg.norm(g))\n"
+     "    return out, float(np.sqrt(sum(np.sum(g * g) for g in grads.values())))",
+     ["each array is clipped on its own", "changes the direction"]),
+    ("06_training", "q2", "clip_by_global_norm",  # scaled up as well as down
+     _s6("clip_by_global_norm", ("min(1.0, max_norm / norm)", "max_norm / norm")),
+     ["clipping only shrinks"]),
+    ("06_training", "q2", "clip_by_global_norm",  # the sum of the arrays' norms
+     _s6("clip_by_global_norm", ("np.sqrt(sum(np.sum(g * g) for g in grads.values()))",
+                                 "sum(np.linalg.norm(g) for g in grads.values())")),
+     ["the sum of the arrays' norms"]),
+    ("06_training", "q2", "clip_by_global_norm",  # the norm after clipping returned
+     _s6("clip_by_global_norm", ("}, norm", "}, norm * scale")),
+     ["the norm after clipping"]),
+    ("06_training", "q3", "tbptt_gradients",  # the state reset to zero between windows
+     _s6("tbptt_gradients",
+         ("a, c = a_all[:, :, -1], c_all[:, :, -1]", "a, c = 0 * a0, 0 * c0")),
+     ["the state is reset to zero at every window", "text-tbptt"]),
+    ("06_training", "q3", "tbptt_gradients",  # the gradient not cut: caches of every window kept
+     "def tbptt_gradients(x, y, a0, c0, params, T_w):\n    out = []\n"
+     "    for s in range(0, x.shape[2], T_w):\n"
+     "        a, _, c, caches = lstm.lstm_forward(x[:, :, :s + T_w], a0, params, c0=c0)\n"
+     "        out.append(lstm.lstm_backward(y[:, :, :s + T_w], caches))\n"
+     "    return out, a[:, :, -1], c[:, :, -1]",
+     ["window 2's gradient reaches back into the window before it"]),
+    ("06_training", "q3", "tbptt_gradients",  # c never carried
+     _s6("tbptt_gradients", ("a, c = a_all[:, :, -1], c_all[:, :, -1]", "a = a_all[:, :, -1]")),
+     ["only a is carried to the next window"]),
+    ("06_training", "q3", "tbptt_gradients",  # the state after the window's first step
+     _s6("tbptt_gradients",
+         ("a, c = a_all[:, :, -1], c_all[:, :, -1]", "a, c = a_all[:, :, 0], c_all[:, :, 0]")),
+     ["the state after the window's FIRST step"]),
+    ("06_training", "q4", "evaluate",  # no state carried in validation
+     _s6("evaluate", ("a, c = a_all[:, :, -1], c_all[:, :, -1]", "pass")),
+     ["every window starts from zero state"]),
+    ("06_training", "q4", "evaluate",  # perplexity from the summed loss
+     _s6("evaluate", ("return loss, np.exp(loss)", "return loss, np.exp(total)")),
+     ["perplexity is exp of the loss summed", "text-perplexity-def"]),
+    ("06_training", "q4", "evaluate",  # loss per window, not per character
+     _s6("evaluate", ("/ m / x.shape[2]", "/ m")),
+     ["per window, not per character"]),
+    ("06_training", "q4", "evaluate",  # log base 2
+     _s6("evaluate", ("np.log(y_hat)", "np.log2(y_hat)")), ["in bits"]),
+    ("06_training", "q5", "sample_indices",  # temperature applied after the softmax
+     _s6("sample_indices", ("s = z / temperature\n    p = np.exp(s - np.max(s))",
+                            "p = np.exp(z - np.max(z))\n    p = p / p.sum() / temperature")),
+     ["the temperature has no effect", "BEFORE the softmax"]),
+    ("06_training", "q5", "sample_indices",  # logits multiplied by τ
+     _s6("sample_indices", ("s = z / temperature", "s = z * temperature")),
+     ["multiplied by the temperature"]),
+    ("06_training", "q5", "sample_indices",  # the global generator
+     _s6("sample_indices", ("rng = np.random.default_rng(seed)", "rng = np.random")),
+     ["two calls with the same seed drew different indices"]),
+    ("06_training", "q5", "sample_indices",  # uniform draws
+     _s6("sample_indices", ("size=n, p=p / p.sum()", "size=n")), ["drawn uniformly"]),
+    ("06_training", "q5", "sample_indices",  # no max subtracted: τ → 0 overflows
+     _s6("sample_indices", ("p = np.exp(s - np.max(s))", "p = np.exp(s)")),
+     ["overflowed at temperature", "exp(s − max(s))"]),
+    ("06_training", "q6", "train_char_model",  # Adam's state not kept
+     _s6("train_char_model", ("params, state = adam_step(params, grads, state, lr)",
+                              "params, _ = adam_step(params, grads, state, lr)")),
+     ["Adam starts afresh at every step"]),
+    ("06_training", "q6", "train_char_model",  # zero state for every window
+     _s6("train_char_model", ("(grads,), a, c = tbptt_gradients(x, y, a, c, params, T_w)",
+                              "(grads,), _, _ = tbptt_gradients(x, y, 0 * a, 0 * c, params, T_w)")),
+     ["every window starts from zero state"]),
+    ("06_training", "q6", "train_char_model",  # dx and da0 clipped with the parameters
+     _s6("train_char_model",
+         ('grads = {"d" + k: grads["d" + k] for k in params}\n        ', "")),
+     ["the clipped norm includes dx and da0"]),
+    ("06_training", "q6", "train_char_model",  # the new parameters thrown away
+     _s6("train_char_model", ("params, state = adam_step(params, grads, state, lr)",
+                              "adam_step(params, grads, state, lr)")),
+     ["training never changed them"]),
+    ("06_training", "q6", "train_char_model",  # labels = inputs: it does not learn the text
+     _s6("train_char_model", ("ids[j * L + 1:(j + 1) * L + 1]", "ids[j * L:(j + 1) * L]")),
+     ["a working loop gets below 1"]),
+]
+
+
 @pytest.mark.parametrize("stem, q, fn, code, words", WRONG,
                          ids=[f"{w[0][:2]}-{w[1]}-{i}" for i, w in enumerate(WRONG)])
 def test_wrong_answer_loses_points_with_the_right_diagnostic(stem, q, fn, code, words, assigned):

@@ -127,6 +127,47 @@ def test_correct_versions_stand_alone_and_match_the_references():
     )
 
 
+def test_correct_versions_of_05_and_06_match_the_references():
+    """The GRU steps and the training helpers later questions get are the references' results."""
+    from lstm_src import gru, training
+
+    params, x, a0, y = gradcheck.random_problem(gru, 3, 4, 5, 2, 3, seed=1)
+    _, _, caches = gru.gru_forward(x, a0, params)
+    k = caches["steps"][1]
+    da = np.random.default_rng(1).normal(size=a0.shape)
+    want = gru.gru_cell_backward(da, k)
+    got = _correct.gru_step_backward(da, k)
+    assert set(got) == set(want) and all(np.allclose(got[n], want[n], atol=1e-13) for n in want)
+    dgz, dn, direct = _correct.interpolation_backward(da, k["gamma_z"], k["n_tilde"], k["a_prev"])
+    for g, w in zip((dgz, dn, direct), gru.gru_hidden_state_backward(
+            da, k["gamma_z"], k["n_tilde"], k["a_prev"])):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+    cand = _correct.candidate_backward(dn, k)
+    for g, w in zip((cand["dz_n"], cand["dgamma_r"]), gru.reset_candidate_backward(
+            dn, k["n_tilde"], k["gamma_r"], k["h_n"])):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+    lp, lx, la, ly = gradcheck.random_problem(lstm, 3, 4, 5, 2, 4, seed=2)
+    c0 = 0.3 * la
+    per, a_last, c_last = _correct.tbptt_gradients(lx, ly, la, c0, lp, 2)
+    a_all, _, c_all, first = lstm.lstm_forward(lx[:, :, :2], la, lp, c0=c0)
+    second = lstm.lstm_forward(lx[:, :, 2:], a_all[:, :, -1], lp, c0=c_all[:, :, -1])
+    for g, (cache, yy) in zip(per, ((first, ly[:, :, :2]), (second[-1], ly[:, :, 2:]))):
+        w = lstm.lstm_backward(yy, cache)
+        assert all(np.allclose(g[n], w[n], atol=1e-13) for n in w)
+    np.testing.assert_allclose(a_last, second[0][:, :, -1], rtol=1e-12)
+    np.testing.assert_allclose(c_last, second[2][:, :, -1], rtol=1e-12)
+    grads = {"d" + n: np.random.default_rng(3).normal(size=v.shape) for n, v in lp.items()}
+    state = training.adam_init(lp)
+    for _ in range(2):
+        (wp, ws), (gp, gs) = (training.adam_step(lp, grads, state, 0.01),
+                              _correct.adam_step(lp, grads, state, 0.01))
+        assert gs["t"] == ws["t"] and all(np.allclose(gp[n], wp[n], atol=1e-14) for n in lp)
+        lp, state = wp, ws
+    clipped, norm = _correct.clip_by_global_norm(grads, 1.0)
+    want, want_norm = training.clip_gradients(grads, 1.0)
+    assert norm == pytest.approx(want_norm) and all(np.allclose(clipped[n], want[n]) for n in want)
+
+
 def test_correct_versions_carry_the_students_names():
     """Every name a later question gets the correct version of is a function the master asks for."""
     for stem, later in _correct.EARLIER.items():
@@ -290,6 +331,33 @@ FAIR = [
             "04_rnn_bptt", "rnn_step_backward", ('(1.0 - cache["a"] ** 2)', '(1.0 - cache["a"])')
         ),
         ["q3"],
+    ),
+    (  # issue 19: a slip in a GRU step costs its question, not the step and the loop too
+        "05_gru_backward",
+        "q4",
+        ex.slip("05_gru_backward", "candidate_backward",
+                ('dh_n = dz_n * cache["gamma_r"]', "dh_n = dz_n")),
+        ["q5", "q6"],
+    ),
+    (
+        "05_gru_backward",
+        "q2",
+        ex.slip("05_gru_backward", "interpolation_backward",
+                ("da * (1.0 - gamma_z), da * gamma_z", "da * gamma_z, da * (1.0 - gamma_z)")),
+        ["q5", "q6"],
+    ),
+    (  # issue 19: a wrong Adam step, clipping or truncation costs q1, q2, q3, not q6 too
+        "06_training",
+        "q1",
+        ex.slip("06_training", "adam_step", ("(np.sqrt(v_hat) + eps)", "np.sqrt(v_hat + eps)")),
+        ["q6"],
+    ),
+    (
+        "06_training",
+        "q3",
+        ex.slip("06_training", "tbptt_gradients",
+                ("a, c = a_all[:, :, -1], c_all[:, :, -1]", "a, c = 0 * a0, 0 * c0")),
+        ["q6"],
     ),
 ]
 

@@ -311,6 +311,158 @@ CHEATERS = [
     ),
 ]
 
+CHEATERS += [  # issue 19: assignment 5's references (the GRU's and the LSTM's that could do)
+    (
+        "ref_direct_05",
+        "05_gru_backward",
+        dict(
+            answers={
+                "gru_step_backward": "def gru_step_backward(da, cache):\n"
+                "    return gru.gru_cell_backward(da, cache)"
+            }
+        ),
+        "q5",
+        ["q5 called lstm_src.gru.gru_cell_backward"],
+    ),
+    (
+        "ref_alias_05",
+        "05_gru_backward",
+        dict(
+            extra_cell="from lstm_src.lstm import sigmoid_gate_backward as _sgb",
+            answers={
+                "gate_backward": "def gate_backward(dgamma, gamma, a_prev, xt):\n"
+                "    return _sgb(dgamma, gamma, a_prev, xt)"
+            },
+        ),
+        "q3",
+        ["q3 called lstm_src.lstm.sigmoid_gate_backward"],
+    ),
+    (
+        "ref_reload_05",
+        "05_gru_backward",
+        dict(
+            extra_cell="import importlib, lstm_src.gru\n_g = importlib.reload(lstm_src.gru)",
+            answers={
+                "gru_bptt": "def gru_bptt(y, caches):\n    return _g.gru_backward(y, caches)"
+            },
+        ),
+        "q6",
+        ["q6 called lstm_src.gru.gru_backward"],
+    ),
+    (
+        "ref_correct_versions_05",
+        "05_gru_backward",
+        dict(
+            answers={
+                "candidate_backward": "def candidate_backward(dn_tilde, cache):\n"
+                "    import lstm_src.feedback._correct as c\n"
+                "    return c.candidate_backward(dn_tilde, cache)"
+            }
+        ),
+        "q4",
+        ["q4 called lstm_src.feedback."],
+    ),
+    (
+        "ref_code_copy_05",
+        "05_gru_backward",
+        dict(
+            extra_cell="import types\n_hb = types.FunctionType("
+            "gru.gru_hidden_state_backward.__code__, vars(gru), 'hb')",
+            answers={
+                "interpolation_backward": "def interpolation_backward(da, gamma_z, n_tilde, "
+                "a_prev):\n    return _hb(da, gamma_z, n_tilde, a_prev)"
+            },
+        ),
+        "q2",
+        ["q2 called lstm_src.gru.gru_hidden_state_backward"],
+    ),
+    (
+        "patched_checks_05",
+        "05_gru_backward",
+        dict(solved=False, extra_cell=PATCH_FEEDBACK + FORGE_OTTER),
+        None,
+        ["patched lstm_src.feedback", "patched otter"],
+    ),
+]
+
+CHEATERS += [  # issue 19: assignment 6's references, by every route the battery knows
+    (
+        "ref_direct_06",
+        "06_training",
+        dict(
+            answers={
+                "adam_step": "from lstm_src import training\n"
+                "def adam_step(params, grads, state, learning_rate=2e-3, beta1=0.9, "
+                "beta2=0.999, eps=1e-8):\n"
+                "    return training.adam_step(params, grads, state, learning_rate, beta1, "
+                "beta2, eps)"
+            }
+        ),
+        ("q1", "q6"),  # q6 runs the answer's own q1 first
+        ["q1 called lstm_src.training.adam_step"],
+    ),
+    (
+        "ref_alias_06",
+        "06_training",
+        dict(
+            extra_cell="from lstm_src.training import clip_gradients as _clip",
+            answers={
+                "clip_by_global_norm": "def clip_by_global_norm(grads, max_norm):\n"
+                "    return _clip(grads, max_norm)"
+            },
+        ),
+        ("q2", "q6"),  # q6 runs the answer's own q2 first
+        ["q2 called lstm_src.training.clip_gradients"],
+    ),
+    (
+        "ref_correct_versions_06",
+        "06_training",
+        dict(
+            answers={
+                "tbptt_gradients": "def tbptt_gradients(x, y, a0, c0, params, T_w):\n"
+                "    from lstm_src.feedback import _correct\n"
+                "    return _correct.tbptt_gradients(x, y, a0, c0, params, T_w)"
+            }
+        ),
+        ("q3", "q6"),  # q6 runs the answer's own q3 first
+        ["q3 called lstm_src.feedback."],
+    ),
+    (
+        "ref_loss_06",
+        "06_training",
+        dict(
+            extra_cell="import types, lstm_src.loss as _L\n"
+            "_ce = types.FunctionType(_L.cross_entropy.__code__, vars(_L), 'ce')",
+            answers={
+                "evaluate": "def evaluate(params, xs, ys):\n"
+                "    n_a, m = params['W_ya'].shape[0], xs[0].shape[1]\n"
+                "    a = c = np.zeros((n_a, m)); total = 0.0\n"
+                "    for x, y in zip(xs, ys):\n"
+                "        a_all, y_hat, c_all, _ = lstm.lstm_forward(x, a, params, c0=c)\n"
+                "        total += _ce(y_hat, y) / x.shape[2]\n"
+                "        a, c = a_all[:, :, -1], c_all[:, :, -1]\n"
+                "    return total / len(xs), np.exp(total / len(xs))"
+            },
+        ),
+        "q4",
+        ["q4 called lstm_src.loss.cross_entropy"],
+    ),
+    (
+        "patched_checks_06",
+        "06_training",
+        dict(solved=False, extra_cell=PATCH_FEEDBACK + PATCH_NUMPY),
+        None,
+        ["patched lstm_src.feedback", "patched numpy.allclose"],
+    ),
+    (
+        "disk_write_06",
+        "06_training",
+        dict(solved=False, extra_cell=DISK_WRITE),
+        None,
+        ["tried to write to"],
+    ),
+]
+
 
 def _digest(folder):
     h = hashlib.sha256()
@@ -321,7 +473,7 @@ def _digest(folder):
 
 @pytest.fixture(scope="module")
 def zips(tmp_path_factory):
-    """The four autograder zips, built from the masters (tests not run)."""
+    """The autograder zips of every master (tests not run)."""
     out = {}
     for master in build.masters():
         tmp = tmp_path_factory.mktemp(master.stem)
@@ -356,7 +508,7 @@ def run_grade(folder, out, *extra, zip_dir):
 
 @pytest.fixture(scope="module")
 def battery(tmp_path_factory, zips):
-    """Every cheater, the four solutions, a blank notebook graded after the disk writer, wrong
+    """Every cheater, every solution, a blank notebook graded after the disk writer, wrong
     answers, a syntax error and a file that is no notebook: ONE grade.py call, two jobs."""
     tmp = tmp_path_factory.mktemp("battery")
     subs, zip_dir = tmp / "subs", tmp / "zips"
@@ -427,14 +579,17 @@ def test_cheater_loses_its_points_and_is_flagged(name, stem, kw, lost, words, ba
     full = battery[0][f"solution_{stem}"]["scores"]
     if lost is None:
         assert row["total"] == 0, row
-    elif lost.endswith("-"):  # the questions after the (correct) one that hides the patch
+    elif isinstance(lost, str) and lost.endswith("-"):
+        # the questions after the (correct) one that hides the patch
         first = lost[:-1]
         assert row["scores"]["q1"] == full["q1"], row
         assert all(s == 0 for q, s in row["scores"].items() if q >= first), row
     else:
-        assert row["scores"][lost] == 0, row
+        # one question, or (issue 19) a tuple: 06's q6 runs the student's own helpers first
+        losts = lost if isinstance(lost, tuple) else (lost,)
+        assert all(row["scores"][q] == 0 for q in losts), row
         # the other questions keep what they earn (the solutions)
-        assert all(s == full[q] for q, s in row["scores"].items() if q != lost), row
+        assert all(s == full[q] for q, s in row["scores"].items() if q not in losts), row
     flags = "; ".join(row["flags"])
     for w in words:
         assert w in flags, f"{name}: flags lack {w!r}: {flags}"

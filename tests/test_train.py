@@ -247,6 +247,7 @@ TINY = ["--hidden", "8", "--batch", "2", "--seq-len", "5", "--sample", "20",
     (["--seq-len", "-2"], "--seq-len must be >= 1; got -2"),
     (["--seed", "-3"], "--seed must be >= 0; got -3"),
     (["--eval-windows", "0"], "--eval-windows must be >= 1"),
+    (["--threads", "0"], "--threads must be >= 1; got 0"),
     (["--steps", "x"], "argument --steps: invalid int value: 'x'"),
     (["--model", "gpu"], "argument --model: invalid choice: 'gpu'"),
     (["--prime", "\u20ac"], "--prime must use only characters in the model's "

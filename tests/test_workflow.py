@@ -47,6 +47,12 @@ def test_builds_everywhere_and_deploys_only_from_main():
     runs = [s.get("run", "") for s in build["steps"]]
     assert any("jupyter-book build . -W -n --keep-going" in r for r in runs)
     assert any("-r requirements.txt" in r for r in runs)
+    # the PDF is printed after the build, into the folder Pages publishes
+    build_at = next(i for i, r in enumerate(runs) if "jupyter-book build" in r)
+    pdf_at = next(i for i, r in enumerate(runs) if "tools/book_pdf.py _build/html" in r)
+    upload_at = next(i for i, s in enumerate(build["steps"])
+                     if s.get("uses", "").startswith("actions/upload-pages-artifact"))
+    assert build_at < pdf_at < upload_at
     main_only = "github.event_name != 'pull_request' && github.ref == 'refs/heads/main'"
     uses = {s.get("uses", "").split("@")[0]: s for s in build["steps"]}
     for action in ("actions/configure-pages", "actions/upload-pages-artifact"):

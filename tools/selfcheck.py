@@ -30,6 +30,8 @@ region), sets ``aria-pressed`` on the chosen button and ``data-state`` =
 show the question, the answers and the explanations as plain paragraphs.
 """
 import pathlib
+import re
+from html import escape
 
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
@@ -116,11 +118,41 @@ def depart_selfcheck(self, node):
     self.body.append("</div>\n")
 
 
+# TeX read aloud: the few macros the answers use, then any other command's
+# name dropped and braces removed ("\\frac{1}{m}" -> "1/m", "\\hat{y}" -> "y hat").
+_SPOKEN = [(r"\\(?:mathbf|mathrm|boldsymbol|text|operatorname)\{([^{}]*)\}", r"\1"),
+           (r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"\1/\2"),
+           (r"\\hat\{([^{}]*)\}", r"\1 hat"), (r"\\tilde\{([^{}]*)\}", r"\1 tilde"),
+           (r"\\langle\s*", "<"), (r"\\rangle", ">"), (r"\\Gamma", "Gamma"),
+           (r"\\sigma", "sigma"), (r"\\partial", "d"), (r"\\circ|\\odot", " times "),
+           (r"\\top", " transposed"), (r"\\cdot", " times "), (r"\\[a-zA-Z]+", ""),
+           (r"[{}]", ""), (r"\s+", " ")]
+
+
+def spoken(node):
+    """The text of ``node`` with its math as words, for a name screen readers
+    can say (MathJax's glyphs are not text to them)."""
+    parts = []
+    for child in node.children:
+        text = child.astext()
+        if isinstance(child, nodes.math):
+            for pattern, repl in _SPOKEN:
+                text = re.sub(pattern, repl, text)
+        parts.append(text)
+    return " ".join("".join(parts).split())
+
+
 def visit_option(self, node):
     right = "true" if node["correct"] else "false"
+    # An answer that is all math has no text a screen reader can name the
+    # button by (axe: button-name): name it by the math in words. An answer
+    # with words keeps its visible text as its name.
+    words = "".join(c.astext() for c in node.children
+                    if not isinstance(c, nodes.math)).strip()
+    label = "" if words else f' aria-label="{escape(spoken(node))}"'
     self.body.append('<p class="selfcheck-choice"><button type="button" '
                      f'class="selfcheck-option" data-correct="{right}" '
-                     'aria-pressed="false">')
+                     f'aria-pressed="false"{label}>')
 
 
 def depart_option(self, node):

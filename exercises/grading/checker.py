@@ -19,19 +19,18 @@ import keyword
 import os
 import pathlib
 import re
-import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import time
 import zipfile
 
-from . import policy, sandbox_build, wire
+from . import derive, policy, wire
+from . import limits as containment
+from .sandbox import GRACE, CellStuck, Sandbox, Setup, has_bwrap  # noqa: F401
 
-HERE = pathlib.Path(__file__).resolve().parent
-GRACE = 2.0  # seconds the checker waits beyond a limit the sandbox should enforce itself
-MEMORY_LIMIT = 4 << 30  # bytes of address space for the student process
+CALLBACK_BYTES = 16 << 20  # arguments of one call-back, and its result
+REPLY_BYTES = 64 << 20  # one answer of the student's function
+MAX_BROKEN_STARTS = 2  # questions in a row whose process broke before the rest is not graded
 
 
 class ReferenceCalled(Exception):
@@ -55,238 +54,6 @@ def _exception_class(name):
         return exc
     name = name if name.isidentifier() and not keyword.iskeyword(name) else "Exception"
     return type(name[:40], (Exception,), {})
-
-
-def has_bwrap():
-    """Whether bubblewrap can make a sandbox on this machine."""
-    if not shutil.which("bwrap"):
-        return False
-    try:
-        proc = subprocess.run(
-            ["bwrap", "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"],
-            capture_output=True,
-            timeout=20,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return proc.returncode == 0
-
-
-# ------------------------------------------------------------------ what a run needs once
-
-
-class Setup:
-    """Everything grade.py prepares once: the runner files and one lstm_src build per assignment."""
-
-    def __init__(self, work_dir, sandbox=True):
-        import lstm_src
-
-        self.work = pathlib.Path(work_dir)
-        self.package = pathlib.Path(lstm_src.__file__).resolve().parent
-        self.runner = self.work / "runner"
-        self.runner.mkdir(parents=True, exist_ok=True)
-        for name in ("student.py", "wire.py"):
-            shutil.copy(HERE / name, self.runner / name)
-        self.builds, self.stubbed = {}, {}
-        self.sandbox = sandbox
-
-    def build(self, stem):
-        """The grading build folder of lstm_src for assignment ``stem`` (made on first use)."""
-        if stem not in self.builds:
-            out, stubbed = sandbox_build.make_build(
-                self.package, self.work / "builds" / stem, policy.forbidden(stem)
-            )
-            self.builds[stem], self.stubbed[stem] = out, set(stubbed)
-        return self.builds[stem]
-
-    def local_name(self, stem):
-        """fn -> its lstm_src name when the grading build of ``stem`` has it real, else None."""
-        stubbed = self.stubbed.get(stem, set())
-
-        def local(fn):
-            module, name = getattr(fn, "__module__", None), getattr(fn, "__qualname__", "")
-            if not isinstance(module, str) or not module.startswith("lstm_src.") or "<" in name:
-                return None
-            ref = f"{module}.{name}"
-            import importlib
-
-            try:
-                if getattr(importlib.import_module(module), name, None) is not fn:
-                    return None
-            except ImportError:
-                return None
-            return None if ref in stubbed or module.startswith("lstm_src.feedback") else ref
-
-        return local
-
-
-def _bwrap_command(setup, stem):
-    """The bubblewrap command line of a student process for assignment ``stem``."""
-    cmd = [
-        "bwrap",
-        "--unshare-all",
-        "--die-with-parent",
-        "--new-session",
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--size",
-        str(256 << 20),
-        "--tmpfs",
-        "/tmp",
-    ]
-    for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
-        if os.path.islink(top):
-            cmd += ["--symlink", os.readlink(top), top]
-        elif os.path.isdir(top):
-            cmd += ["--ro-bind", top, top]
-    roots = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, sys.exec_prefix)}
-    project = str(setup.package.parent)
-    for (
-        entry
-    ) in sys.path:  # site-packages outside the prefixes (e.g. --user installs), nothing else
-        real = os.path.realpath(entry) if entry else ""
-        if os.path.isdir(real) and ("site-packages" in real or "dist-packages" in real):
-            roots.add(real)
-    for r in sorted(roots):
-        inside = r == project or r.startswith(project + os.sep) or project.startswith(r + os.sep)
-        if (
-            inside
-            and "site-packages" not in r
-            and "dist-packages" not in r
-            and r not in (os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix))
-        ):
-            continue  # never the project folder: it holds the masters and the autograder zips
-        if not r.startswith(("/usr", "/bin", "/lib")) and os.path.isdir(r):
-            cmd += ["--ro-bind", r, r]
-        if project.startswith(r + os.sep):  # a bound folder holds the project: hide the project
-            cmd += ["--tmpfs", project]
-    exe = os.path.realpath(sys.executable)
-    cmd += [
-        "--ro-bind",
-        str(setup.build(stem)),
-        str(setup.package),  # the build hides the real one
-        "--ro-bind",
-        str(setup.runner),
-        "/grading",
-        "--chdir",
-        "/tmp",
-        "--clearenv",
-        "--setenv",
-        "HOME",
-        "/tmp",
-        "--setenv",
-        "GRADING_SCRATCH",
-        "/tmp",
-        "--setenv",
-        "OPENBLAS_NUM_THREADS",
-        "1",
-        "--setenv",
-        "OMP_NUM_THREADS",
-        "1",
-        "--setenv",
-        "MKL_NUM_THREADS",
-        "1",
-        "--setenv",
-        "PATH",
-        "/usr/bin:/bin",
-    ]
-    return cmd + [
-        sys.executable if os.path.exists(sys.executable) else exe,
-        "-I",
-        "/grading/student.py",
-    ]
-
-
-def _plain_command(setup, stem, scratch):
-    """Without bubblewrap (``--no-sandbox``, or testing the tests): a plain subprocess."""
-    return [sys.executable, "-I", str(setup.runner / "student.py")], {
-        "GRADING_SCRATCH": scratch,
-        "GRADING_PATH": str(setup.build(stem).parent),
-        "HOME": scratch,
-        "OPENBLAS_NUM_THREADS": "1",
-        "PATH": "/usr/bin:/bin",
-    }
-
-
-# ------------------------------------------------------------------ one student process
-
-
-class Sandbox:
-    """A running student process: cells executed, ready to fork a child per question."""
-
-    def __init__(self, setup, stem, cells, cell_timeout, deadline):
-        self.flags, self.dead, self.child = [], None, False
-        r_in, self.w_in = os.pipe()  # checker -> student (fd 3 there)
-        self.r_out, w_out = os.pipe()  # student -> checker (fd 4 there)
-        self.scratch = None
-
-        def wire_fds():
-            import resource
-
-            limit = MEMORY_LIMIT
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))  # a memory bomb fails alone
-            os.dup2(r_in, 3)
-            os.dup2(w_out, 4)
-            for fd in (3, 4):
-                os.set_inheritable(fd, True)
-
-        if setup.sandbox:
-            cmd, env = _bwrap_command(setup, stem), None
-        else:
-            self.scratch = tempfile.mkdtemp(prefix="student-")
-            cmd, env = _plain_command(setup, stem, self.scratch)
-        self.proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=wire_fds,
-            pass_fds=(3, 4),
-            env=env,
-            start_new_session=True,
-        )
-        os.close(r_in)
-        os.close(w_out)
-        wire.write_frame(self.w_in, {"cells": cells, "cell_timeout": cell_timeout})
-        header, _ = wire.read_frame(self.r_out, deadline)
-        if header.get("op") != "ready":
-            raise wire.ProtocolError("no ready message")
-        self.ready = header
-
-    def kill(self, reason=None):
-        if self.dead is None:
-            self.dead = reason or "the student process was stopped"
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.proc.wait()
-        for fd in (self.w_in, self.r_out):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self.w_in = self.r_out = -1
-        if self.scratch:
-            shutil.rmtree(self.scratch, ignore_errors=True)
-            self.scratch = None
-
-    def begin(self, q, deadline):
-        wire.write_frame(self.w_in, {"op": "fork", "q": q})
-        header, _ = wire.read_frame(self.r_out, deadline)
-        if header.get("op") != "forked":
-            raise wire.ProtocolError("no child")
-        self.child = True
-
-    def end(self, deadline):
-        if self.dead is None and self.child:
-            wire.write_frame(self.w_in, {"op": "end"})
-            header, _ = wire.read_frame(self.r_out, deadline)
-            if header.get("op") != "child_exit":
-                raise wire.ProtocolError("child did not exit")
-        self.child = False
 
 
 class StudentFunction:
@@ -320,10 +87,13 @@ class StudentFunction:
 class Grader:
     """Grades one notebook (cells) against one autograder's test files."""
 
-    def __init__(self, setup, stem, cells, limits):
+    def __init__(self, setup, stem, cells, limits, tag="student"):
         self.setup, self.stem, self.cells, self.limits = setup, stem, cells, limits
         self.deadline = time.monotonic() + limits["timeout"]
         self.flags, self.sandbox, self.q, self.q_hits, self.timed_out = [], None, None, [], set()
+        self.tag, self.stuck, self.q_flags = tag, [], []
+        self.deriving = False  # the question's function is under rule 'derive'
+        self.group = containment.Group(setup.memory, setup.processes)
 
     def flag(self, text):
         text = sanitize(text, 200)
@@ -331,20 +101,53 @@ class Grader:
             self.flags.append(text)
 
     def _start(self):
-        budget = min(
-            self.deadline,
-            time.monotonic() + self.limits["cell_timeout"] * (len(self.cells) + 1) + 10,
-        )
-        sb = Sandbox(self.setup, self.stem, self.cells, self.limits["cell_timeout"], budget)
-        for f in sb.ready.get("flags", []):
-            self.flag(f)
-        for h in sb.ready.get("hits", []):
+        """Start the notebook's process; a cell stuck past its limit (it ignored the alarm) is
+        stopped from outside, and the notebook runs again without it."""
+        while True:
+            budget = min(
+                self.deadline,
+                time.monotonic() + self.limits["cell_timeout"] * (len(self.cells) + 1) + 10,
+            )
+            try:
+                sb = Sandbox(
+                    self.setup,
+                    self.stem,
+                    self.cells,
+                    self.limits["cell_timeout"],
+                    budget,
+                    self.group,
+                    self.tag,
+                    skip=self.stuck,
+                )
+            except CellStuck as exc:
+                self.stuck.append(exc.cell)
+                continue
+            break
+        for f in sb.ready.get("flags", [])[:50]:
+            if isinstance(f, str):
+                self.flag(f)
+        for h in sb.ready.get("hits", [])[:10]:
             self.flag(f"a cell called {h}")
         return sb
 
     def start(self):
         self.sandbox = self._start()
-        return self.sandbox.ready
+        ready = dict(self.sandbox.ready)
+        errors = [e for e in ready.get("errors", []) if isinstance(e, dict)][:50]
+        seconds = self.limits["cell_timeout"]
+        for cell in self.stuck:
+            errors.append(
+                {
+                    "cell": cell,
+                    "type": "Timeout",
+                    "message": f"the cell ran longer than {seconds:g} s, ignored the alarm and "
+                    "was stopped from outside; the cells after it ran without it",
+                }
+            )
+        ready["errors"] = sorted(
+            errors, key=lambda e: e.get("cell", 0) if isinstance(e.get("cell"), int) else 0
+        )
+        return ready
 
     def _abnormal(self, reason):
         self.flag(f"{self.q}: {reason}")
@@ -352,7 +155,7 @@ class Grader:
             self.sandbox.kill(reason)
 
     def begin(self, q):
-        self.q, self.q_hits = q, []
+        self.q, self.q_hits, self.q_flags = q, [], []
         if self.sandbox is None or self.sandbox.dead:
             try:
                 self.sandbox = self._start()
@@ -360,7 +163,7 @@ class Grader:
                 self.sandbox = None
                 raise SandboxError(f"could not restart the notebook: {exc}") from None
         try:
-            self.sandbox.begin(q, time.monotonic() + 30)
+            self.sandbox.begin(q, min(self.deadline, time.monotonic() + 30))
         except (wire.ProtocolError, TimeoutError, OSError) as exc:
             self._abnormal(f"the notebook's process broke ({type(exc).__name__})")
             raise SandboxError(str(exc)) from None
@@ -374,14 +177,20 @@ class Grader:
             self._abnormal("the question's process did not stop when told")
 
     def close(self):
+        """Kill every process of the submission and remove its control groups."""
+        if getattr(self, "peak", False) is not False:
+            return
         if self.sandbox is not None:
             self.sandbox.kill()
+        self.peak, self.oom = self.group.peak_memory(), self.group.oom_killed()
+        self.group.remove()
 
     def call(self, name, args, kwargs, correct, strict=False):
         """Run the student's ``name(*args, **kwargs)`` in the question's child: (value, args after).
 
         With ``strict``, the child runs it with numpy's floating-point errors and RuntimeWarnings
-        raised as exceptions."""
+        raised as exceptions. Every write and read has the call's deadline (``call_timeout``
+        plus a grace, call-backs included): a child that stops reading or writing is killed."""
         if name in self.timed_out:
             raise TimeoutError(f"{name} did not return within {self.limits['call_timeout']:g} s")
         sb = self.sandbox
@@ -396,6 +205,7 @@ class Grader:
         for n, fn in correct.items():
             callbacks.append(fn)
             inject[n] = len(callbacks) - 1
+        end = min(time.monotonic() + limit + GRACE, self.deadline)
         try:
             wire.write_frame(
                 sb.w_in,
@@ -408,13 +218,13 @@ class Grader:
                     "strict": bool(strict),
                 },
                 blobs,
+                deadline=end,
             )
-            end = min(time.monotonic() + limit + GRACE, self.deadline)
             while True:
-                header, blobs = wire.read_frame(sb.r_out, end)
+                header, blobs = wire.read_frame(sb.r_out, end, max_bytes=REPLY_BYTES)
                 op = header.get("op")
                 if op == "callback":
-                    self._callback(sb, callbacks, header, blobs)
+                    self._callback(sb, callbacks, header, blobs, end, set(inject.values()))
                     continue
                 break
         except TimeoutError:
@@ -423,7 +233,7 @@ class Grader:
             raise TimeoutError(f"{name} did not return within {limit:g} s") from None
         except (wire.ProtocolError, OSError) as exc:
             self._abnormal(f"{name} broke the grading channel ({sanitize(exc, 80)})")
-            raise SandboxError(f"{name} broke the grading channel") from None
+            raise SandboxError(f"{name} broke the grading channel ({sanitize(exc, 80)})") from None
         if op == "timeout":
             self.timed_out.add(name)
             sb.child = False
@@ -439,6 +249,7 @@ class Grader:
         for f in header.get("flags", [])[:50]:
             if isinstance(f, str):
                 self.flag(f)
+                self.q_flags.append(f)
         hits = [sanitize(h, 100) for h in header.get("hits", [])[:10] if isinstance(h, str)]
         if hits:
             for h in hits:
@@ -456,24 +267,110 @@ class Grader:
             raise _exception_class(str(header.get("type", "Exception")))(
                 sanitize(header.get("message", ""), 300)
             )
+        text_ok = name in policy.TEXT_ANSWERS.get(self.stem, ())
+        bad = _not_real(out, text_ok=text_ok)
+        if bad:
+            raise TypeError(
+                f"{name} returned {bad}: answers must be real floating-point numbers or arrays "
+                "(complex numbers and text are not accepted)"
+            )
         return out, after
 
-    def _callback(self, sb, callbacks, header, blobs):
-        """The student's child called a function the checker gave it (argument, correct version)."""
+    def _forbidden_name(self, fn):
+        """``lstm_src.module.function`` when ``fn`` is one the assignment forbids, else None."""
+        module, name = getattr(fn, "__module__", None), getattr(fn, "__qualname__", None)
+        if not isinstance(module, str) or not isinstance(name, str):
+            return None
+        ref = f"{module}.{name}"
+        return ref if ref in self.setup.stubbed.get(self.stem, set()) else None
+
+    def _callback(self, sb, callbacks, header, blobs, end, given=()):
+        """The student's child called a function the checker gave it (an argument, a correct
+        earlier answer). Arguments and result are bounded (:data:`CALLBACK_BYTES`), and the
+        call runs in the time the student's call has left (an alarm here stops it)."""
         try:
-            fn = callbacks[int(header["id"])]
+            index = int(header["id"])
+            fn = callbacks[index]
             args, kwargs = wire.decode(header.get("value"), blobs)
             kwargs = {str(k): v for k, v in dict(kwargs).items()}
         except (wire.ProtocolError, KeyError, IndexError, TypeError, ValueError):
             raise wire.ProtocolError("bad callback") from None
+        size = sum(b.nbytes for b in blobs)
+        ref = None if index in given else self._forbidden_name(fn)  # correct versions: fair
         try:
-            result = fn(*args, **kwargs)
+            if ref and self.deriving:  # a backward answer may not call the reference back
+                self.flag(f"{self.q} called {ref}")
+                if ref not in self.q_hits:
+                    self.q_hits.append(ref)
+                raise RuntimeError(f"{ref} is not available while grading: write your own")
+            if size > CALLBACK_BYTES:
+                raise ValueError(
+                    f"the arguments of this call hold {size >> 20} MiB: the grader's functions "
+                    f"take at most {CALLBACK_BYTES >> 20} MiB while grading"
+                )
+            with _alarm(end - time.monotonic()):
+                result = fn(*args, **kwargs)
             tree, out_blobs = wire.encode(result)
-            wire.write_frame(sb.w_in, {"op": "result", "value": tree}, out_blobs)
+            if sum(b.nbytes for b in out_blobs) > CALLBACK_BYTES:
+                raise ValueError(f"the result is larger than {CALLBACK_BYTES >> 20} MiB")
+            wire.write_frame(sb.w_in, {"op": "result", "value": tree}, out_blobs, deadline=end)
+        except _Alarm:
+            raise TimeoutError("call-back ran out of time") from None
+        except TimeoutError:
+            raise
         except Exception as exc:  # noqa: BLE001 - the student's child gets the error, as a local call would
             wire.write_frame(
-                sb.w_in, {"op": "error", "type": type(exc).__name__, "message": sanitize(exc, 300)}
+                sb.w_in,
+                {"op": "error", "type": type(exc).__name__, "message": sanitize(exc, 300)},
+                deadline=end,
             )
+
+
+class _Alarm(BaseException):
+    """The time of a call-back ran out (BaseException: the grader's code must not catch it)."""
+
+
+class _alarm:
+    """Raise :class:`_Alarm` in this (main) thread after ``seconds``."""
+
+    def __init__(self, seconds):
+        self.seconds = max(0.001, seconds)
+
+    def __enter__(self):
+        def ring(signum, frame):
+            raise _Alarm()
+
+        self.old = signal.signal(signal.SIGALRM, ring)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self.old)
+        return False
+
+
+def _not_real(value, depth=0, text_ok=False):
+    """A description of the first complex or text value inside ``value``, else None
+    (with ``text_ok``, str values are accepted; arrays must still be real numbers)."""
+    import numpy as np
+
+    if depth > 20:
+        return None
+    if isinstance(value, (str, bytes)):
+        return None if text_ok and isinstance(value, str) else "text"
+    if isinstance(value, complex):
+        return "a complex number"
+    if isinstance(value, (np.ndarray, np.generic)):
+        kind = np.asarray(value).dtype
+        return f"an array of {kind}" if kind.kind in "cSUV" else None
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        for v in value[:10000]:
+            bad = _not_real(v, depth + 1, text_ok)
+            if bad:
+                return bad
+    return None
 
 
 # ------------------------------------------------------------------ the autograder's tests
@@ -507,7 +404,49 @@ def _params(tf):
     return names
 
 
-def grade_cells(setup, stem, cells, tests, limits):
+def warm_up(test_lists):
+    """Import and parse, once in grade.py before the checkers fork, what each would redo."""
+    from otter.test_files.abstract_test import TestCaseResult  # noqa: F401
+
+    import lstm_src.feedback._correct  # noqa: F401
+    import lstm_src.feedback._problems  # noqa: F401
+    import lstm_src.feedback._reports  # noqa: F401
+
+    for tests in test_lists:
+        for q, src in tests[:1]:
+            _test_file(q, src)
+    for kind in derive.PROBES.values():
+        kind(0)
+
+
+def _derive_rule(grader, stem, tf, env, score):
+    """The rule-'derive' message for question ``tf`` (None when it keeps its score)."""
+    from lstm_src.feedback._correct import earlier
+
+    for name, kind in policy.DERIVE.get(stem, {}).items():
+        if name not in _params(tf):
+            continue
+        said = derive.import_message(tf.name, name, grader.q_flags)
+        if said:
+            return said
+        if score <= 0 or name not in env:
+            return None
+        fn = env[name].with_correct(earlier(stem, name))
+        try:
+            return derive.check(fn, kind, tf.name, name)
+        except (ReferenceCalled, SandboxError, TimeoutError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - what the answer raised on the probe cache
+            return derive.RULE.format(
+                q=tf.name,
+                name=name,
+                why=f"given a probe cache (gates that are not the ones its parameters give) it "
+                f"raised {type(exc).__name__}: {sanitize(exc, 200)}",
+            )
+    return None
+
+
+def grade_cells(setup, stem, cells, tests, limits, tag="student"):
     """Grade a notebook's code cells: dict of scores, possible, feedback, flags, errors, status."""
     from otter.test_files.abstract_test import TestCaseResult
 
@@ -521,7 +460,8 @@ def grade_cells(setup, stem, cells, tests, limits):
         "status": "ok",
         "message": "",
     }
-    grader = Grader(setup, stem, cells, limits)
+    grader = Grader(setup, stem, cells, limits, tag)
+    result["limits"] = grader.group.kind
     try:
         try:
             ready = grader.start()
@@ -545,7 +485,14 @@ def grade_cells(setup, stem, cells, tests, limits):
             for e in errors
         ]
         names = {str(k): v for k, v in dict(ready.get("names", {})).items()}
+        broken = []  # questions in a row whose process could not even start
         for tf in files:
+            if len(broken) >= MAX_BROKEN_STARTS:
+                result["feedback"][tf.name] = (
+                    f"not graded: the notebook's process broke when starting {broken[0]} and "
+                    f"{broken[-1]} (e.g. its own processes took every one it may have)"
+                )
+                continue
             if time.monotonic() > grader.deadline:
                 result["status"] = "timeout"
                 result["message"] = f"grading stopped after {limits['timeout']:g} s"
@@ -555,7 +502,10 @@ def grade_cells(setup, stem, cells, tests, limits):
                 grader.begin(tf.name)
             except SandboxError as exc:
                 result["feedback"][tf.name] = sanitize(exc)
+                broken.append(tf.name)
                 continue
+            broken = []
+            grader.deriving = any(p in policy.DERIVE.get(stem, {}) for p in _params(tf))
             env = {}
             for p in _params(tf):
                 if names.get(p) == "function":
@@ -571,10 +521,17 @@ def grade_cells(setup, stem, cells, tests, limits):
                 if not passed:
                     kind = "hidden" if tc.hidden else "public"
                     lines.append(f"{kind} test {tc.name}: {msg}")
-            grader.end()
             tf.test_case_results = tcrs
             score = tf.score
             text = "\n".join(lines) or "all tests passed"
+            try:
+                rule = _derive_rule(grader, stem, tf, env, score)
+            except (ReferenceCalled, SandboxError, TimeoutError) as exc:
+                rule = f"{tf.name}: the rule-'derive' check of the answer failed: {sanitize(exc)}"
+            if rule:
+                score, text = 0, rule
+                grader.flag(f"{tf.name}: rule 'derive' broken")
+            grader.end()
             if grader.q_hits:
                 score = 0
                 text = f"{tf.name} calls {grader.q_hits[0]}: write your own"
@@ -598,5 +555,9 @@ def grade_cells(setup, stem, cells, tests, limits):
             result["feedback"][tf.name] = text
     finally:
         grader.close()
+        if grader.peak:
+            result["sandbox_peak_mib"] = round(grader.peak / 2**20)
+        if grader.oom:
+            grader.flag("the notebook's processes ran out of memory and were stopped")
     result["flags"] = grader.flags
     return result

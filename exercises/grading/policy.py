@@ -29,9 +29,18 @@ FORWARD = [
     "lstm._cell_forward",
     "lstm.lstm_cell_forward",
     "lstm.lstm_forward",
+    "lstm._sequence_forward",
+    "lstm._forward_loop",
+    "lstm.lstm_layer_forward",
     "rnn._cell_forward",
     "rnn.rnn_cell_forward",
     "rnn.rnn_forward",
+    # the same forward passes by another route (zero peepholes are the LSTM)
+    "lstm.lstm_layer_forward",
+    "peephole._cell_forward",
+    "peephole.peephole_cell_forward",
+    "peephole.peephole_forward",
+    "deep.stack_forward",
 ]
 
 BACKWARD = [
@@ -49,9 +58,26 @@ BACKWARD = [
     "lstm.candidate_backward",
     "lstm.previous_state_grads",
     "lstm.lstm_cell_backward",
+    "lstm.lstm_layer_backward",
     "lstm.lstm_backward",
     "rnn.rnn_cell_backward",
     "rnn.rnn_backward",
+    "lstm.lstm_layer_backward",
+    "peephole.peephole_grads",
+    "peephole.peephole_cell_backward",
+    "peephole.peephole_backward",
+    "deep.stack_backward",
+]
+
+#: The GRU's backward steps (its forward is given in 05_gru_backward).
+GRU_BACKWARD = [
+    "gru.gru_hidden_state_backward",
+    "gru.reset_candidate_backward",
+    "gru.cho_candidate_backward",
+    "gru.gru_previous_state_grads",
+    "gru.gru_cell_backward",
+    "gru.gru_layer_backward",
+    "gru.gru_backward",
 ]
 
 CALCULUS = [
@@ -59,6 +85,13 @@ CALCULUS = [
     "gradcheck.numerical_gradient",
     "gradcheck.numerical_jacobian",
     "gradcheck.check_model_gradients",
+]
+
+TRAINING = [
+    "training.*",
+    "charmodel.*",
+    "train.*",
+    "loss.cross_entropy",
 ]
 
 #: {assignment stem: forbidden functions}; the masters' prompts say the same in words.
@@ -76,11 +109,38 @@ FORBIDDEN = {
     + BACKWARD
     + CALCULUS
     + EVERYWHERE,
+    # the GRU's forward is given; every backward function, the LSTM's that could be adapted too
+    "05_gru_backward": GRU_BACKWARD + BACKWARD + CALCULUS + EVERYWHERE,
+    # the LSTM's forward and backward passes are given; training, evaluating, sampling are asked
+    "06_training": TRAINING + EVERYWHERE,
 }
+
+
+#: Rule 'derive' (grading/derive.py): {assignment stem: {function: probe kind}}. Each listed
+#: function is also refused a call-back to a forbidden function (e.g. one a cache carries).
+#: Each listed
+#: backward function must compute its gradients from the cache it is given; after its tests
+#: pass, the checker asks it for the gradients of a probe cache (gates that are not what the
+#: parameters give) and scores the question 0 when it re-runs the forward pass instead.
+DERIVE = {
+    "03_lstm_backward": {"cell_backward": "lstm_cell", "lstm_backward": "lstm_sequence"},
+    "04_rnn_bptt": {"rnn_step_backward": "rnn_cell", "rnn_bptt": "rnn_sequence"},
+}
+
+#: Automatic (and symbolic) differentiation libraries: absent from every sandbox (their
+#: folders are hidden and an import fails, naming rule 'derive'); student.py keeps the same list.
+#: Answers that may hold text beside their numbers (the rest must be real
+#: floating-point numbers or arrays): 06's trained model returns its
+#: vocabulary, a str, with its parameters.
+TEXT_ANSWERS = {
+    "06_training": {"train_char_model"},
+}
+
+AUTODIFF = ("torch", "functorch", "jax", "jaxlib", "autograd", "tensorflow", "sympy")
 
 
 def forbidden(stem):
     """The forbidden list of an assignment (e.g. ``03_lstm_backward``); everything if unknown."""
     if stem in FORBIDDEN:
         return FORBIDDEN[stem]
-    return sorted(set(FORWARD + BACKWARD + CALCULUS + EVERYWHERE))
+    return sorted(set(FORWARD + BACKWARD + GRU_BACKWARD + CALCULUS + TRAINING + EVERYWHERE))

@@ -24,6 +24,9 @@ MAGIC = b"LSG1"
 MAX_HEADER = 8 << 20
 MAX_BLOB = 64 << 20
 MAX_BLOBS = 10_000
+#: Bytes of one frame, header and arrays together, that a reader accepts unless told otherwise
+#: (checked against the lengths before anything is read, so a fake frame allocates nothing).
+MAX_FRAME = 64 << 20
 ALLOWED_KINDS = "biufcSU"
 
 
@@ -127,8 +130,11 @@ def _spec(arr):
     return [arr.dtype.str, list(arr.shape)]
 
 
-def write_frame(fd, header, blobs=()):
-    """Send one frame (``header`` a JSON-able dict) on file descriptor ``fd``."""
+def write_frame(fd, header, blobs=(), deadline=None):
+    """Send one frame (``header`` a JSON-able dict) on file descriptor ``fd``.
+
+    With a ``deadline`` (monotonic), ``fd`` must be non-blocking: TimeoutError when the reader
+    has not taken the whole frame by then (a reader that stops reading cannot block us)."""
     arrays = [np.ascontiguousarray(a) for a in blobs]
     header = dict(header, blobs=[_spec(a) for a in arrays])
     head = json.dumps(header).encode()
@@ -137,7 +143,14 @@ def write_frame(fd, header, blobs=()):
         parts += [struct.pack(">Q", arr.nbytes), arr.tobytes()]
     view = memoryview(b"".join(parts))
     while view:
-        n = os.write(fd, view)
+        if deadline is not None:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([], [fd], [], wait)[1]:
+                raise TimeoutError("the other side did not read in time")
+        try:
+            n = os.write(fd, view[: 1 << 20])
+        except BlockingIOError:
+            continue
         view = view[n:]
 
 
@@ -156,13 +169,16 @@ def _read_exact(fd, n, deadline):
     return b"".join(chunks)
 
 
-def read_frame(fd, deadline=None):
-    """(header dict, [arrays]) of the next frame; TimeoutError after ``deadline`` (monotonic)."""
+def read_frame(fd, deadline=None, max_bytes=MAX_FRAME, max_header=MAX_HEADER):
+    """(header dict, [arrays]) of the next frame; TimeoutError after ``deadline`` (monotonic),
+    ProtocolError for a frame of more than ``max_bytes`` (header and arrays together) or a
+    header of more than ``max_header`` bytes."""
     if _read_exact(fd, 4, deadline) != MAGIC:
         raise ProtocolError("bad frame start")
     (size,) = struct.unpack(">I", _read_exact(fd, 4, deadline))
-    if size > MAX_HEADER:
-        raise ProtocolError("header too large")
+    if size > min(max_header, max_bytes):
+        raise ProtocolError(f"frame too large (more than {max_bytes >> 20} MiB)")
+    left = max_bytes - size
     try:
         header = json.loads(_read_exact(fd, size, deadline))
     except ValueError:
@@ -186,6 +202,9 @@ def read_frame(fd, deadline=None):
         (n,) = struct.unpack(">Q", _read_exact(fd, 8, deadline))
         if n > MAX_BLOB or n != dtype.itemsize * int(np.prod(shape, dtype=object)):
             raise ProtocolError("array size mismatch")
+        left -= n
+        if left < 0:
+            raise ProtocolError(f"frame too large (more than {max_bytes >> 20} MiB)")
         data = bytearray(_read_exact(fd, n, deadline)) if n else bytearray()
         blobs.append(
             np.frombuffer(data, dtype=dtype).reshape(shape) if n else np.zeros(shape, dtype)

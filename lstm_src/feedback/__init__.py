@@ -17,13 +17,22 @@ with copies of its inputs and a time limit), ``._reports`` (comparing arrays
 and gradients with the reference and naming the slip) and ``._problems``
 (random problems, and the wrong loops through time it recognises); one module
 per assignment (``.matrix_calculus``, ``.lstm_forward``,
-``.lstm_backward``, ``.rnn_bptt``), and ``._correct``, the correct
+``.lstm_backward``, ``.rnn_bptt``, ``.gru_backward``, ``.training``), and
+``._correct``, the correct
 versions of earlier answers that a later question's checks give its function
 (``._calling.with_correct``), so that one slip costs points once.
 """
 
 from ._problems import random_sizes
 from ._reports import GATE_HINTS, TOL, check_array, check_grads, check_grads_ok
+from .gru_backward import (
+    check_candidate_backward,
+    check_gate_backward,
+    check_gru_bptt,
+    check_gru_step_backward,
+    check_interpolation_backward,
+    check_output_grads,
+)
 from .lstm_backward import (
     check_candidate_grads,
     check_cell_backward,
@@ -48,8 +57,28 @@ from .matrix_calculus import (
     check_linear_map_gradients,
 )
 from .rnn_bptt import check_hidden_jacobian, check_rnn_bptt, check_rnn_step, check_rnn_step_backward
+from .training import (
+    check_adam_step,
+    check_clip_by_global_norm,
+    check_evaluate,
+    check_sample_indices,
+    check_tbptt_gradients,
+    check_train_char_model,
+)
 
 __all__ = [
+    "check_candidate_backward",
+    "check_gate_backward",
+    "check_gru_bptt",
+    "check_gru_step_backward",
+    "check_interpolation_backward",
+    "check_output_grads",
+    "check_adam_step",
+    "check_clip_by_global_norm",
+    "check_evaluate",
+    "check_sample_indices",
+    "check_tbptt_gradients",
+    "check_train_char_model",
     "GATE_HINTS",
     "TOL",
     "check_array",

@@ -8,7 +8,7 @@ reversed, a state not carried) that :func:`_check_sequence_grads` recognises.
 
 import numpy as np
 
-from .. import lstm, rnn
+from .. import gru, lstm, rnn
 from ..gradcheck import random_problem
 from ..loss import softmax_cross_entropy_backward
 from ._calling import _call
@@ -49,6 +49,8 @@ def _bptt_with(module, y, caches, order, carry=("a", "c")):
         if module is lstm:
             step = lstm.lstm_cell_backward(da, dc_next if "c" in carry else 0.0 * dc_next, k)
             dc_next = step["dc_prev"]
+        elif module is gru:
+            step = gru.gru_cell_backward(da, k)
         else:
             step = rnn.rnn_cell_backward(da, k)
         for name, value in step.items():
@@ -120,7 +122,7 @@ def _loop_slips(module, T):
     return slips
 
 
-def _check_sequence_grads(fn, name, module, forward, backward, seeds, T_x):
+def _check_sequence_grads(fn, name, module, forward, backward, seeds, T_x, hints=None):
     for seed in seeds:
         params, x, a0, y = _problem(module, seed, **({"T_x": T_x} if T_x else {}))
         caches = forward(x, a0, params)[-1]
@@ -149,4 +151,5 @@ def _check_sequence_grads(fn, name, module, forward, backward, seeds, T_x):
                     "the LSTM) also receives what step t+1 sends back (da_prev, dc_prev of the "
                     "step after), and each weight gradient sums over all steps"
                 )
-        check_grads(got, want, context=f"whole sequence, T_x = {x.shape[2]}", m=y.shape[1])
+        check_grads(got, want, context=f"whole sequence, T_x = {x.shape[2]}", m=y.shape[1],
+                    hints=hints)

@@ -138,12 +138,13 @@ def _gate_of(key):
     return None
 
 
-def check_grads(got, want, context="", m=None, tol=TOL):
+def check_grads(got, want, context="", m=None, tol=TOL, hints=None):
     """Compare a dict of gradients with the reference and explain which are off.
 
     Names the wrong gradients grouped by gate, the gates that are right, and
     what to revisit; recognises two gates swapped and a missing σ′ in every
-    sigmoid gate.
+    sigmoid gate. ``hints`` (gate letters and input names to what to revisit)
+    replaces ``GATE_HINTS`` and ``INPUT_HINTS`` for another cell (the GRU's).
     """
     if not isinstance(got, dict):
         _fail(f"expected a dict of gradients with keys {', '.join(want)}; got {type(got).__name__}")
@@ -194,12 +195,14 @@ def check_grads(got, want, context="", m=None, tol=TOL):
     if bad:
         names = ", ".join(k for k in wrong if _gate_of(k) in bad)
         right = f" while the {', '.join(good)} gradients are right" if good else ""
-        hints = "; ".join(f"for {g}: {GATE_HINTS[g]}" for g in bad if g in GATE_HINTS)
+        gate_hints = hints or GATE_HINTS
+        hints = "; ".join(f"for {g}: {gate_hints[g]}" for g in bad if g in gate_hints)
         _fail(
             f"{names} {'is' if len(wrong) == 1 else 'are'} off{right}{where}: {hints}. Details: "
             f"{details}"
         )
-    hints = "; ".join(INPUT_HINTS[k] for k in wrong if k in INPUT_HINTS) or (
+    input_hints = hints or INPUT_HINTS
+    hints = "; ".join(input_hints[k] for k in wrong if k in input_hints) or (
         "check how the gradient is passed back to the inputs"
     )
     _fail(
