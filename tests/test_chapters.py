@@ -49,3 +49,21 @@ def test_built_pages_have_working_questions():
         assert page.count('class="selfcheck-explanation" hidden') == \
             page.count('class="selfcheck-option"')
         assert "selfcheck.js" in page
+
+
+def test_an_all_math_answer_is_named_with_its_deltas():
+    """tools/selfcheck.py names a button whose answer is all math by the math in
+    words; a delta before a bold letter ("\\delta\\mathbf{a}") stays in the name."""
+    import sys
+
+    from docutils import nodes
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import selfcheck
+
+    def name(tex):
+        return selfcheck.spoken(nodes.paragraph("", "", nodes.math(tex, tex)))
+
+    assert name(r"\delta\mathbf{a}\circ(\tilde{\mathbf{n}}-\mathbf{a}^{\langle t-1\rangle})") \
+        == "delta a times (n tilde-a^<t-1>)"
+    assert name(r"(\mathbf{W}_{na}\delta\mathbf{z}_n)\circ\mathbf{a}") == "(W_na delta z_n) times a"

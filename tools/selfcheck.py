@@ -120,7 +120,8 @@ def depart_selfcheck(self, node):
 
 # TeX read aloud: the few macros the answers use, then any other command's
 # name dropped and braces removed ("\\frac{1}{m}" -> "1/m", "\\hat{y}" -> "y hat").
-_SPOKEN = [(r"\\(?:mathbf|mathrm|boldsymbol|text|operatorname)\{([^{}]*)\}", r"\1"),
+_SPOKEN = [(r"\\delta\b\s*", " delta "),  # before the letters it would swallow
+           (r"\\(?:mathbf|mathrm|boldsymbol|text|operatorname)\{([^{}]*)\}", r"\1"),
            (r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"\1/\2"),
            (r"\\hat\{([^{}]*)\}", r"\1 hat"), (r"\\tilde\{([^{}]*)\}", r"\1 tilde"),
            (r"\\langle\s*", "<"), (r"\\rangle", ">"), (r"\\Gamma", "Gamma"),
