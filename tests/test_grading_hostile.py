@@ -196,6 +196,114 @@ TORCH_CELL = '''def cell_backward(da, dc_next, cache):
     (torch.sum(torch.tensor(da) * a) + torch.sum(torch.tensor(dc_next) * c)).backward()
     return {("d" + k): v.grad.numpy() for k, v in t.items() if v.grad is not None}'''
 
+CENTRAL = '''
+    def central(J, store, names):
+        """Central differences of J() in each entry of store[k]."""
+        out = {}
+        for k in names:
+            W, g = store[k], np.zeros_like(store[k])
+            for i in np.ndindex(W.shape):
+                old = W[i]
+                W[i] = old + 1e-6
+                jp = J()
+                W[i] = old - 1e-6
+                jm = J()
+                W[i] = old
+                g[i] = (jp - jm) / 2e-6
+            out[k] = g
+        return out
+'''
+
+NUMERIC_GRU_CANDIDATE = '''def candidate_backward(dn_tilde, cache):
+    """Central differences around the student's own candidate (05)."""
+    import numpy as np
+    p = {k: np.array(cache["params"][k], dtype=float)
+         for k in ("W_nx", "b_n", "W_na", "b_na")}
+    s = {k: np.array(cache[k], dtype=float)
+         for k in ("x", "a_prev", "gamma_r")}
+    s["off"] = np.zeros_like(s["gamma_r"])
+    def J():
+        h_n = p["W_na"].T @ s["a_prev"] + p["b_na"]
+        z = p["W_nx"].T @ s["x"] + p["b_n"] + s["off"] + s["gamma_r"] * h_n
+        return np.sum(dn_tilde * np.tanh(z))
+''' + CENTRAL + '''
+    g = central(J, p, list(p))
+    g.update(central(J, s, ["off", "gamma_r", "a_prev"]))
+    return {"dz_n": g["off"], "dgamma_r": g["gamma_r"], "dW_nx": g["W_nx"],
+            "db_n": g["b_n"], "dW_na": g["W_na"], "db_na": g["b_na"],
+            "da_prev_n": g["a_prev"]}'''
+
+NUMERIC_GRU_STEP = '''def gru_step_backward(da, cache):
+    """Central differences around gru_cell_forward (allowed in 05)."""
+    import numpy as np
+    from lstm_src import gru
+    p = {k: np.array(v, dtype=float) for k, v in cache["params"].items()}
+    s = {k: np.array(cache[k], dtype=float) for k in ("x", "a_prev")}
+    def J():
+        return np.sum(da * gru.gru_cell_forward(s["x"], s["a_prev"], p)[0])
+''' + CENTRAL + '''
+    g = central(J, p, [k for k in p if k not in ("W_ya", "b_y")])
+    g.update(central(J, s, list(s)))
+    return {("d" + k): v for k, v in g.items()}'''
+
+NUMERIC_GRU_BPTT = '''def gru_bptt(y, caches):
+    """Central differences around gru_forward (allowed in 05)."""
+    import numpy as np
+    from lstm_src import gru
+    from lstm_src.loss import cross_entropy
+    steps = caches["steps"]
+    p = {k: np.array(v, dtype=float) for k, v in caches["params"].items()}
+    s = {"x": np.stack([st["x"] for st in steps], axis=2),
+         "a0": np.array(steps[0]["a_prev"], dtype=float)}
+    def J():
+        return cross_entropy(gru.gru_forward(s["x"], s["a0"], p)[1], y)
+''' + CENTRAL + '''
+    g = central(J, p, list(p))
+    g.update(central(J, s, list(s)))
+    return {("d" + k): v for k, v in g.items()}'''
+
+TORCH_GRU_STEP = '''def gru_step_backward(da, cache):
+    """torch autograd through one GRU step."""
+    import numpy as np
+    import torch
+    t = {k: torch.tensor(np.asarray(v), requires_grad=True)
+         for k, v in {**cache["params"], "x": cache["x"],
+                      "a_prev": cache["a_prev"]}.items()}
+    def z(g):
+        return (t[f"W_{g}a"].T @ t["a_prev"] + t[f"W_{g}x"].T @ t["x"]
+                + t[f"b_{g}"])
+    r, u = torch.sigmoid(z("r")), torch.sigmoid(z("z"))
+    h_n = t["W_na"].T @ t["a_prev"] + t["b_na"]
+    n = torch.tanh(t["W_nx"].T @ t["x"] + t["b_n"] + r * h_n)
+    a = (1 - u) * n + u * t["a_prev"]
+    torch.sum(torch.tensor(da) * a).backward()
+    return {("d" + k): v.grad.numpy() for k, v in t.items()
+            if v.grad is not None}'''
+
+TORCH_GRU_BPTT = '''def gru_bptt(y, caches):
+    """torch autograd through the whole sequence."""
+    import numpy as np
+    import torch
+    steps = caches["steps"]
+    t = {k: torch.tensor(np.asarray(v), requires_grad=True)
+         for k, v in caches["params"].items()}
+    t["x"] = torch.tensor(np.stack([s["x"] for s in steps], axis=2),
+                          requires_grad=True)
+    t["a0"] = torch.tensor(np.asarray(steps[0]["a_prev"]), requires_grad=True)
+    def z(g, a, x):
+        return t[f"W_{g}a"].T @ a + t[f"W_{g}x"].T @ x + t[f"b_{g}"]
+    a, J = t["a0"], 0.0
+    for s in range(len(steps)):
+        x = t["x"][:, :, s]
+        r, u = torch.sigmoid(z("r", a, x)), torch.sigmoid(z("z", a, x))
+        n = torch.tanh(t["W_nx"].T @ x + t["b_n"]
+                       + r * (t["W_na"].T @ a + t["b_na"]))
+        a = (1 - u) * n + u * a
+        logp = torch.log_softmax(t["W_ya"].T @ a + t["b_y"], dim=0)
+        J = J - torch.sum(torch.tensor(y[:, :, s]) * logp) / y.shape[1]
+    J.backward()
+    return {("d" + k): v.grad.numpy() for k, v in t.items()}'''
+
 ERRSTATE_SIGMOID = """def sigmoid(z):
     with np.errstate(all="ignore"):
         return 1 / (1 + np.exp(-z))"""
@@ -255,6 +363,20 @@ def _attacks(fork_bomb):
         "a07_torch_backward": (
             "03_lstm_backward",
             dict(answers={"cell_backward": TORCH_CELL}),
+        ),
+        "a07_numeric_gru": (
+            "05_gru_backward",
+            dict(
+                answers={
+                    "candidate_backward": NUMERIC_GRU_CANDIDATE,
+                    "gru_step_backward": NUMERIC_GRU_STEP,
+                    "gru_bptt": NUMERIC_GRU_BPTT,
+                }
+            ),
+        ),
+        "a07_torch_gru": (
+            "05_gru_backward",
+            dict(answers={"gru_step_backward": TORCH_GRU_STEP}),
         ),
         "a08_errstate_sigmoid": (
             "02_lstm_forward",
@@ -513,21 +635,76 @@ def test_6_shared_memory_and_memfds_count_against_the_limit(hostile):
         assert any("ran out of memory" in f for f in row["flags"]), row
 
 
+def _points(stem):
+    """{question: its points} from a master's '# BEGIN QUESTION' cells."""
+    import yaml
+
+    nb = nbformat.read(EX / "masters" / f"{stem}.ipynb", as_version=4)
+    out = {}
+    for c in nb.cells:
+        if c.cell_type == "raw" and c.source.startswith("# BEGIN QUESTION"):
+            conf = yaml.safe_load(c.source)
+            pts = conf.get("points", 1)
+            out[conf["name"]] = sum(pts) if isinstance(pts, list) else pts
+    return out
+
+
+#: (attack, assignment, the questions it loses, what the message says).
+DERIVE_ATTACKS = [
+    ("a07_numeric_backward", "03_lstm_backward", ("q4", "q5"), ""),
+    ("a07_torch_backward", "03_lstm_backward", ("q4",), "imported torch"),
+    ("a07_numeric_gru", "05_gru_backward", ("q4", "q5", "q6"),
+     "runs the forward pass again"),
+    ("a07_torch_gru", "05_gru_backward", ("q5",), "imported torch"),
+]
+
+
 @pytest.mark.parametrize(
-    "name, questions",
-    [("a07_numeric_backward", ("q4", "q5")), ("a07_torch_backward", ("q4",))],
+    "name, stem, questions, why", DERIVE_ATTACKS,
+    ids=[a[0] for a in DERIVE_ATTACKS],
 )
 def test_7_numerical_and_automatic_differentiation_score_zero_naming_the_rule(
-    hostile, name, questions
+    hostile, name, stem, questions, why
 ):
-    rows, solo = hostile[1][0], hostile[0]["ctl_solution_03"]["scores"]
-    row = rows[name]
+    row = hostile[1][0][name]
     for q in questions:
         assert row["scores"][q] == 0, row
-        assert "rule 'derive'" in row["feedback"][q], row["feedback"][q]
-    assert (
-        row["scores"]["q1"] == solo["q1"] and row["scores"]["q6"] == solo["q6"]
-    )
+        said = row["feedback"][q]
+        assert f"{q}: rule 'derive'" in said and why in said, said
+    kept = {q: p for q, p in _points(stem).items() if q not in questions}
+    assert {q: row["scores"][q] for q in kept} == kept, row
+
+
+def test_7_the_gru_probes_alone_tell_derived_from_differentiated():
+    """The 05 probes in this process, where torch imports: the master's
+    answers pass them; central differences and torch autograd do not, and
+    the message says they gave the forward pass's gradients."""
+    import numpy as np
+    from grading import derive, policy
+    from test_grading import solutions
+
+    honest = {"np": np}
+    for _, src in solutions("05_gru_backward"):
+        exec(src, honest)
+    kinds = policy.DERIVE["05_gru_backward"]
+    assert set(kinds) == {"candidate_backward", "gru_step_backward",
+                          "gru_bptt"}
+    for name, kind in kinds.items():
+        assert derive.check(honest[name], kind, "q", name) is None, name
+    cheats = [NUMERIC_GRU_CANDIDATE, NUMERIC_GRU_STEP, NUMERIC_GRU_BPTT]
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        cheats += [TORCH_GRU_STEP, TORCH_GRU_BPTT]
+    for src in cheats:
+        ns = {"np": np}
+        exec(src, ns)
+        name = src.split("def ", 1)[1].split("(", 1)[0]
+        said = derive.check(ns[name], kinds[name], "q", name)
+        assert said and "q: rule 'derive'" in said, (name, said)
+        assert "the forward pass its parameters give" in said, said
 
 
 def test_8_checks_the_answer_cannot_switch_off(hostile):

@@ -9,10 +9,13 @@ lstm_src's or the student's own) and automatic differentiation (torch, jax,
 ...) instead run the forward pass again from the cache's inputs and parameters.
 The checker asks every such answer, after its tests pass, for the gradients of
 a **probe cache**: a real problem whose cached activations (the gates Γ_f, Γ_u,
-Γ_o, the candidate c̃, for the RNN the hidden state a) are replaced by other
-valid values, with everything after them (c, a, ŷ, the next step's a_prev and
-c_prev) recomputed from the new values, so the cache is a consistent forward
-pass except that its gates are not what its parameters give. The chain rule
+Γ_o, the candidate c̃; for the RNN the hidden state a; for the GRU Γ_r, Γ_z
+and the candidate ñ) are replaced by other valid values, with everything after
+them (c, a, ŷ, the next step's a_prev and c_prev) recomputed from the new
+values, so the cache is a consistent forward pass except that its gates are
+not what its parameters give. (The GRU's recurrent term h_n = W_naᵀa⟨t−1⟩ +
+b_na, affine with no activation, stays what the parameters give: an answer
+may read it from the cache or recompute it.) The chain rule
 applied to the cache gives the reference's gradients for it; anything that
 re-runs the forward pass from the parameters gives the gradients of another
 point, and the question scores 0 with the rule's message. The probe runs in the
@@ -82,6 +85,29 @@ def _rnn_step(xt, a_prev, p, rng):
     a = rng.uniform(-0.9, 0.9, a_prev.shape)
     y_hat = layers.output_layer_forward(p["W_ya"], p["b_y"], a)
     return a, {"x": xt, "a_prev": a_prev, "a": a, "y_hat": y_hat, "params": p}
+
+
+def _gru_step(xt, a_prev, p, rng):
+    """A GRU step whose gates and candidate are drawn, not computed; h_n,
+    the recurrent term (an affine value, no activation), stays what the
+    parameters give, so an answer may read it or recompute it."""
+    from lstm_src import gru, layers
+
+    n_a, m = a_prev.shape
+    gamma_r, gamma_z = rng.uniform(0.1, 0.9, (2, n_a, m))
+    n_tilde = rng.uniform(-0.9, 0.9, (n_a, m))
+    a = gru.gru_hidden_state(gamma_z, n_tilde, a_prev)
+    y_hat = layers.output_layer_forward(p["W_ya"], p["b_y"], a)
+    cache = {
+        "x": xt,
+        "a_prev": a_prev,
+        "gamma_r": gamma_r,
+        "gamma_z": gamma_z,
+        "n_tilde": n_tilde,
+        "h_n": p["W_na"].T @ a_prev + p["b_na"],
+    }
+    cache.update(a=a, y_hat=y_hat, params=p, form="torch")
+    return a, cache
 
 
 def _problem(module, seed):
@@ -155,6 +181,65 @@ def _rnn_sequence(seed):
     caches = {"steps": steps, "params": params}
     real = rnn.rnn_forward(x, a0, params)[-1]
     return (y, caches), rnn.rnn_backward(y, caches), rnn.rnn_backward(y, real)
+
+
+def _gru_first_step(seed):
+    """(probe cache, real cache, rng) of a GRU problem's first step."""
+    from lstm_src import gru
+
+    params, x, a0, _ = _problem(gru, seed)
+    rng = np.random.default_rng(seed)
+    _, cache = _gru_step(x[:, :, 0], a0, params, rng)
+    return cache, gru.gru_cell_forward(x[:, :, 0], a0, params)[2], rng
+
+
+@probe("gru_candidate")
+def _gru_candidate(seed):
+    from lstm_src import gru
+    from lstm_src.feedback.gru_backward import _candidate_with
+
+    cache, _, rng = _gru_first_step(seed)
+    dn_tilde = rng.normal(size=cache["a"].shape)
+    # the forward pass this question re-runs: the candidate, from the
+    # cache's x, a_prev, Γ_r and parameters
+    n_tilde = gru.candidate(
+        cache["x"], cache["a_prev"], cache["gamma_r"], cache["params"]
+    )[0]
+    return (
+        (dn_tilde, cache),
+        _candidate_with(dn_tilde, cache),
+        _candidate_with(dn_tilde, {**cache, "n_tilde": n_tilde}),
+    )
+
+
+@probe("gru_cell")
+def _gru_cell(seed):
+    from lstm_src import gru
+    from lstm_src.feedback.gru_backward import STEP_KEYS
+
+    cache, real, rng = _gru_first_step(seed)
+    da = rng.normal(size=cache["a"].shape)
+
+    def grads(k):
+        g = gru.gru_cell_backward(da, k)
+        return {key: g[key] for key in STEP_KEYS}
+
+    return (da, cache), grads(cache), grads(real)
+
+
+@probe("gru_sequence")
+def _gru_sequence(seed):
+    from lstm_src import gru
+
+    params, x, a0, y = _problem(gru, seed)
+    rng = np.random.default_rng(seed)
+    a, steps = a0, []
+    for t in range(x.shape[2]):
+        a, cache = _gru_step(x[:, :, t], a, params, rng)
+        steps.append(cache)
+    caches = {"steps": steps, "params": params}
+    real = gru.gru_forward(x, a0, params)[-1]
+    return (y, caches), gru.gru_backward(y, caches), gru.gru_backward(y, real)
 
 
 def check(fn, kind, q, name, seed=7):

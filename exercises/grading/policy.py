@@ -125,6 +125,13 @@ FORBIDDEN = {
 DERIVE = {
     "03_lstm_backward": {"cell_backward": "lstm_cell", "lstm_backward": "lstm_sequence"},
     "04_rnn_bptt": {"rnn_step_backward": "rnn_cell", "rnn_bptt": "rnn_sequence"},
+    # q1-q3 are given local values only, no parameters to re-run a
+    # forward pass with: no probe
+    "05_gru_backward": {
+        "candidate_backward": "gru_candidate",
+        "gru_step_backward": "gru_cell",
+        "gru_bptt": "gru_sequence",
+    },
 }
 
 #: Automatic (and symbolic) differentiation libraries: absent from every sandbox (their
