@@ -109,6 +109,43 @@ def test_one_search_button_and_the_launch_buttons(browser):
     assert seen == {"search": 1, "header": 0, "binder": True, "repo": True, "icon": True}, seen
 
 
+#: Smallest scale of a figure on a phone: the diagrams' labels are at least
+#: 12 pt (tests/test_diagrams.py), 16 px at full size; 0.68 of that is 11 px.
+PHONE_FIGURE_SCALE = 0.68
+
+
+def test_figures_are_legible_on_a_phone(browser):
+    """At 400 px every figure of a page with diagrams and plots is drawn at
+    0.68 of its full size or more (labels of 11 px and more), in a box of its
+    own that scrolls sideways with the fade of a scrolling box, and its
+    caption stays as wide as the column."""
+    _skip_or_fail(need_build=True)
+    pages = ["book/part2/forward.html", "book/part3/rnn_bptt.html",
+             "book/part5/gru.html", "book/part4/training_on_text.html"]
+    browser.set_window_size(400, 2000)
+    try:
+        for page in pages:
+            assert not pagecheck.check_in_browser(browser, HTML / page, rules=())
+            figures = browser.execute_script("""
+              return Array.from(document.querySelectorAll("figure img")).map((img) => {
+                const box = img.parentElement, cap = box.parentElement.querySelector("figcaption");
+                return {src: img.getAttribute("src"), scale: img.getBoundingClientRect().width /
+                          img.naturalWidth, box: box.className,
+                        scrolls: box.scrollWidth > box.clientWidth + 1,
+                        caption: cap ? cap.getBoundingClientRect().width : 0,
+                        column: box.parentElement.getBoundingClientRect().width};
+              });""")
+            assert figures, f"{page}: no figure"
+            for fig in figures:
+                assert fig["scale"] >= PHONE_FIGURE_SCALE, (page, fig)
+                assert "course-figure" in fig["box"], (page, fig)
+                if fig["scrolls"]:
+                    assert "course-scrolls" in fig["box"], (page, fig)
+                assert 0 < fig["caption"] <= fig["column"] + 1, (page, fig)
+    finally:
+        browser.set_window_size(1280, 2000)
+
+
 FAULTY_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
 <script src="https://cdn.example.org/lib.js"></script></head><body>
 <p>An inline equation left as TeX: <span class="math">\\(\\delta\\Gamma_o\\)</span>.</p>

@@ -4,7 +4,10 @@
       mark the box (course.css fades it out on the side where more of it is,
       until it is scrolled to its end) and let the keyboard reach it
       (tabindex 0), as the theme does for code.
-   2. Search results: an excerpt shows an equation as plain text (W_fa, Γ_f),
+   2. A figure's image sits in a box of its own (.course-figure), so that on
+      a phone, where course.css keeps figures legible by keeping them wide,
+      the image scrolls in it as 1. says and the caption stays put.
+   3. Search results: an excerpt shows an equation as plain text (W_fa, Γ_f),
       not as its TeX source (\(\mathbf{W}_{fa}\)). Sphinx's searchtools cuts
       the excerpt from the page's HTML, where MathJax has not run. */
 (() => {
@@ -14,8 +17,16 @@
     const box = event.target;
     if (box.classList && box.classList.contains("course-scrolls")) atEnd(box);
   }, true);
+  const wrapFigures = () => {
+    document.querySelectorAll("figure > img").forEach((img) => {
+      const box = document.createElement("div");
+      box.className = "course-figure";
+      img.replaceWith(box);
+      box.appendChild(img);
+    });
+  };
   const markScrolling = () => {
-    const boxes = "div.math > mjx-container, .pst-scrollable-table-container";
+    const boxes = "div.math > mjx-container, .pst-scrollable-table-container, .course-figure";
     document.querySelectorAll(boxes).forEach((box) => {
       const scrolls = box.scrollWidth > box.clientWidth + 1;
       box.classList.toggle("course-scrolls", scrolls);
@@ -24,6 +35,7 @@
     });
   };
   const afterMath = () => {
+    wrapFigures();
     const startup = window.MathJax && MathJax.startup && MathJax.startup.promise;
     (startup ? startup.then(markScrolling, markScrolling) : Promise.resolve().then(markScrolling));
   };
